@@ -1,0 +1,1 @@
+"""Dagster code location for the jaffle-shop dbt project on DuckDB."""

@@ -1,0 +1,244 @@
+"""Deterministic jaffle-shop raw data, generated inside DuckDB.
+
+Same parameters, same rows: every random choice is `hash(row id, seed, salt)`,
+with no global random state. Order ids increase with order_date (as in a real
+shop), and the number of orders per day grows linearly, doubling over the span.
+
+Run it without Dagster (the dbt-only path):
+
+    python -m dagster_project.generator                   # default small set
+    python -m dagster_project.generator --orders 10000000 --end 2026-10-31
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.duckdb_path import duckdb_path
+
+# Stores open over time; a store is in the data only if it opened by the last
+# day generated, so a later --end brings new stores (a dynamic partition).
+STORES: tuple[tuple[str, dt.date], ...] = (
+    ("Philadelphia", dt.date(2016, 9, 1)),
+    ("Brooklyn", dt.date(2017, 3, 1)),
+    ("Chicago", dt.date(2018, 4, 15)),
+    ("San Francisco", dt.date(2019, 2, 1)),
+    ("New Orleans", dt.date(2019, 11, 1)),
+    ("Los Angeles", dt.date(2020, 6, 1)),
+    ("Seattle", dt.date(2021, 5, 1)),
+    ("Austin", dt.date(2022, 3, 1)),
+    ("Denver", dt.date(2023, 7, 1)),
+    ("Boston", dt.date(2024, 9, 1)),
+    ("Miami", dt.date(2025, 10, 1)),
+)
+
+FIRST_NAMES = (
+    "Michael", "Shawn", "Kathleen", "Jimmy", "Katherine", "Sarah", "Martin",
+    "Frank", "Jennifer", "Henry", "Fred", "Amy", "Kathleen", "Steve", "Teresa",
+    "Amanda", "Kimberly", "Johnny", "Virginia", "Anna",
+)  # fmt: skip
+
+STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
+PAYMENT_METHODS = ("credit_card", "coupon", "bank_transfer", "gift_card")
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """What to generate. `end` is the last day with orders, inclusive."""
+
+    orders: int = 5_000
+    start: dt.date = dt.date(2018, 1, 1)
+    end: dt.date = dt.date(2019, 12, 31)
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.orders < 1:
+            raise ValueError(f"orders={self.orders}: expected at least 1 order.")
+        if self.end < self.start:
+            raise ValueError(f"end={self.end} is before start={self.start}: expected start <= end.")
+        if self.start < STORES[0][1]:
+            raise ValueError(
+                f"start={self.start} is before the first store opened "
+                f"({STORES[0][1]}): expected a later start."
+            )
+
+    @property
+    def customers(self) -> int:
+        """About ten orders per customer, and never fewer than 100 customers."""
+        return max(100, self.orders // 10)
+
+    @property
+    def stores(self) -> tuple[tuple[int, str, dt.date], ...]:
+        """(id, name, opened_at) of the stores open by `end`."""
+        return tuple(
+            (i, name, opened)
+            for i, (name, opened) in enumerate(STORES, start=1)
+            if opened <= self.end
+        )
+
+
+def _rand(salt: str, seed: int, below: int, key: str = "i") -> str:
+    """SQL for an integer in [0, below) derived only from (key, seed, salt)."""
+    return f"cast(hash({key}, {seed}, '{salt}') % {below} as bigint)"
+
+
+def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[str, int]:
+    """(Re)create raw_customers, raw_orders, raw_payments and raw_stores.
+
+    Returns the row count of each table. Each table is replaced in one
+    statement, so a reader never sees a half-written table.
+    """
+    seed = config.seed
+    n = config.orders
+    n_days = (config.end - config.start).days + 1
+    store_rows = ", ".join(f"({i}, '{name}', date '{opened}')" for i, name, opened in config.stores)
+    first_names = ", ".join(f"'{name}'" for name in FIRST_NAMES)
+
+    con.execute(
+        f"""
+        create or replace table raw_stores as
+        select * from (values {store_rows}) as stores (id, name, opened_at)
+        order by id
+        """
+    )
+    con.execute(
+        f"""
+        create or replace table raw_customers as
+        select
+            i as id,
+            [{first_names}][1 + {_rand("first", seed, len(FIRST_NAMES))}]
+                as first_name,
+            chr(65 + cast({_rand("last", seed, 26)} as integer)) || '.' as last_name
+        from range(1, {config.customers + 1}) as ids (i)
+        """
+    )
+    # Day offset t solves u = (t/T + t^2 / 2T^2) / 1.5 for u = (i - 1) / n: a
+    # density that grows linearly to twice its first value, monotone in i.
+    con.execute(
+        f"""
+        create or replace table raw_orders as
+        with ids as (
+            select
+                i,
+                date '{config.start}' + cast(floor(
+                    {n_days} * (sqrt(1 + 3 * (i - 1) / {n}) - 1)
+                ) as integer) as order_date
+            from range(1, {n + 1}) as ids (i)
+        ),
+        open_stores as (
+            -- how many stores are open from each opening day on
+            select
+                greatest(opened_at, date '{config.start}') as from_date,
+                row_number() over (order by opened_at) as open_count
+            from raw_stores
+        ),
+        dated as (
+            select ids.i, ids.order_date, open_stores.open_count
+            from ids
+            asof join open_stores on ids.order_date >= open_stores.from_date
+        )
+        select
+            i as id,
+            1 + {_rand("customer", seed, config.customers)} as user_id,
+            1 + cast(hash(i, {seed}, 'store') % open_count as bigint) as store_id,
+            order_date,
+            case
+                when {_rand("status", seed, 100)} < 70 then 'completed'
+                when {_rand("status", seed, 100)} < 80 then 'shipped'
+                when {_rand("status", seed, 100)} < 88 then 'placed'
+                when {_rand("status", seed, 100)} < 93 then 'return_pending'
+                else 'returned'
+            end as status
+        from dated
+        order by id
+        """
+    )
+    # One payment per order, a second (coupon or gift card) for one in five.
+    # Amounts in cents; ids 2i-1 and 2i keep them unique without a sort.
+    con.execute(
+        f"""
+        create or replace table raw_payments as
+        with orders as (
+            select
+                id as order_id,
+                100 + {_rand("total", seed, 4900, "id")} as total_cents,
+                {_rand("split", seed, 5, "id")} = 0 as is_split,
+                {_rand("method", seed, 100, "id")} as method_draw,
+                {_rand("second", seed, 2, "id")} as second_draw,
+                {_rand("part", seed, 10, "id")} as part_draw
+            from raw_orders
+        ),
+        payments as (
+            select
+                orders.*,
+                least(total_cents - 50, 100 * (1 + part_draw)) as part_cents,
+                k
+            from orders, unnest(case when is_split then [0, 1] else [0] end) as t (k)
+        )
+        select
+            2 * order_id - 1 + k as id,
+            order_id,
+            case
+                when k = 1 then (['coupon', 'gift_card'])[1 + second_draw]
+                when method_draw < 55 then 'credit_card'
+                when method_draw < 75 then 'bank_transfer'
+                when method_draw < 90 then 'coupon'
+                else 'gift_card'
+            end as payment_method,
+            case
+                when not is_split then total_cents
+                when k = 0 then total_cents - part_cents
+                else part_cents
+            end as amount
+        from payments
+        order by id
+        """
+    )
+    return {
+        table: con.execute(f"select count(*) from {table}").fetchone()[0]
+        for table in ("raw_customers", "raw_orders", "raw_payments", "raw_stores")
+    }
+
+
+def generate_file(path: Path, config: GeneratorConfig) -> dict[str, int]:
+    """Generate into the DuckDB file at `path`, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        return generate(con, config)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: write the raw tables into the project's DuckDB file."""
+    defaults = GeneratorConfig()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=defaults.orders)
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=defaults.start)
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=defaults.end)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--path",
+        type=Path,
+        default=None,
+        help="DuckDB file (default: DUCKDB_PATH, else data/jaffle_shop.duckdb)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        config = GeneratorConfig(args.orders, args.start, args.end, args.seed)
+    except ValueError as error:
+        parser.error(str(error))
+    path = args.path or duckdb_path()
+    began = time.perf_counter()
+    counts = generate_file(path, config)
+    elapsed = time.perf_counter() - began
+    summary = ", ".join(f"{table} {count:,}" for table, count in counts.items())
+    print(f"{path}: {summary} in {elapsed:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

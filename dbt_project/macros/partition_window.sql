@@ -1,0 +1,110 @@
+{#
+    The partition contract shared by the dbt CLI and Dagster.
+
+    vars                              window (half-open, whole months)
+    --------------------------------  ---------------------------------------
+    partition_key: YYYY-MM-01         [key, key + 1 month)
+    partition_start, partition_end    [start, end)
+    none                              every partition: [partitions_start_date,
+                                       first day of the current month)
+
+    Dates may arrive as strings (JSON form of --vars, Dagster) or as dates
+    (YAML form: {partition_key: 2018-03-01}); both are read as text first.
+    A value must be the first day of a month between partitions_start_date and
+    the first day of the current month (the partitions Dagster offers, plus
+    the current month as the end of a window).
+#}
+
+{% macro _partition_date(name, value) %}
+    {%- set allowed = "a date 'YYYY-MM-01' (the first day of a month) from "
+        ~ var('partitions_start_date') ~ " up to the current month" -%}
+    {%- if value is none or value is mapping
+        or (value is iterable and value is not string) -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ name ~ "=" ~ tojson(value)
+            ~ ": expected " ~ allowed ~ ".") }}
+    {%- endif -%}
+    {%- set text = value | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-01', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ name ~ "=" ~ tojson(text)
+            ~ ": expected " ~ allowed ~ ".") }}
+    {%- endif -%}
+    {%- set day = modules.datetime.datetime.strptime(text, '%Y-%m-%d').date() -%}
+    {%- set first = modules.datetime.datetime.strptime(
+        var('partitions_start_date') | string, '%Y-%m-%d').date() -%}
+    {%- set last = _current_month() -%}
+    {%- if day < first or day > last -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var " ~ name ~ "=" ~ tojson(text)
+            ~ ": outside the partitions; expected " ~ allowed ~ ".") }}
+    {%- endif -%}
+    {{- return(day) -}}
+{% endmacro %}
+
+
+{% macro _current_month() %}
+    {#- First day of the current month in UTC, as Dagster's partitions count. -#}
+    {{- return(modules.datetime.datetime.now(modules.pytz.utc).date().replace(day=1)) -}}
+{% endmacro %}
+
+
+{% macro _add_month(day) %}
+    {%- if day.month == 12 -%}
+        {{- return(day.replace(year=day.year + 1, month=1)) -}}
+    {%- endif -%}
+    {{- return(day.replace(month=day.month + 1)) -}}
+{% endmacro %}
+
+
+{% macro partition_window() %}
+    {#- Returns {"start": date, "end": date}, the half-open window to build. -#}
+    {%- set key = var('partition_key', none) -%}
+    {%- set start = var('partition_start', none) -%}
+    {%- set end = var('partition_end', none) -%}
+    {%- if key is not none -%}
+        {%- if start is not none or end is not none -%}
+            {{ exceptions.raise_compiler_error(
+                "Invalid vars: give partition_key alone, or partition_start"
+                ~ " and partition_end together, not both (got partition_key="
+                ~ tojson(key | string) ~ ", partition_start="
+                ~ tojson(start | string) ~ ", partition_end="
+                ~ tojson(end | string) ~ ").") }}
+        {%- endif -%}
+        {%- set day = _partition_date('partition_key', key) -%}
+        {%- if day >= _current_month() -%}
+            {{ exceptions.raise_compiler_error(
+                "Invalid var partition_key=" ~ tojson(key | string)
+                ~ ": the current month is not complete; expected a month from "
+                ~ var('partitions_start_date') ~ " to the previous month.") }}
+        {%- endif -%}
+        {{- return({"start": day, "end": _add_month(day)}) -}}
+    {%- endif -%}
+    {%- if start is none and end is none -%}
+        {{- return({
+            "start": _partition_date('partitions_start_date', var('partitions_start_date')),
+            "end": _current_month()}) -}}
+    {%- endif -%}
+    {%- if start is none or end is none -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid vars: partition_start and partition_end go together (got"
+            ~ " partition_start=" ~ tojson(start if start is none else start | string)
+            ~ ", partition_end=" ~ tojson(end if end is none else end | string)
+            ~ ").") }}
+    {%- endif -%}
+    {%- set start_day = _partition_date('partition_start', start) -%}
+    {%- set end_day = _partition_date('partition_end', end) -%}
+    {%- if start_day >= end_day -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid vars: partition_start=" ~ tojson(start | string)
+            ~ " must be before partition_end=" ~ tojson(end | string)
+            ~ " (the window [start, end) is half-open and must hold at least one month).") }}
+    {%- endif -%}
+    {{- return({"start": start_day, "end": end_day}) -}}
+{% endmacro %}
+
+
+{% macro validate_partition_vars() %}
+    {#- on-run-start hook: raise on bad vars before any model runs. -#}
+    {%- do partition_window() -%}
+{% endmacro %}

@@ -1,0 +1,98 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_month',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    One row per month of the window from partition_window() (see
+    macros/partition_window.sql), and only those months: the filter applies on
+    the first run too, so a first run for one partition writes one month, not
+    all history. Every month of the window gets a row, zeros when it has no
+    orders, so delete+insert replaces a month whose orders vanished instead of
+    leaving it stale.
+-#}
+{%- set window = partition_window() -%}
+{%- set statuses = ['placed', 'shipped', 'completed', 'return_pending', 'returned'] -%}
+{%- set payment_methods = ['credit_card', 'coupon', 'bank_transfer', 'gift_card'] -%}
+
+with
+
+months as (
+
+    select cast(month_start as date) as order_month
+
+    from range(
+        date '{{ window.start }}',
+        date '{{ window.end }}',
+        interval 1 month
+    ) as months (month_start)
+
+),
+
+orders as (
+
+    select * from {{ ref('orders') }}
+
+    where
+        order_date >= date '{{ window.start }}'
+        and order_date < date '{{ window.end }}'
+
+),
+
+monthly as (
+
+    select
+        cast(date_trunc('month', order_date) as date) as order_month,
+        count(*) as order_count,
+        count(distinct customer_id) as customer_count,
+
+        {% for status in statuses -%}
+        count(*) filter (where status = '{{ status }}') as {{ status }}_count,
+        {% endfor -%}
+
+        {% for payment_method in payment_methods -%}
+        sum({{ payment_method }}_amount) as {{ payment_method }}_amount,
+        {% endfor -%}
+
+        sum(amount) as revenue
+
+    from orders
+
+    group by 1
+
+),
+
+final as (
+
+    select
+        months.order_month,
+        coalesce(monthly.order_count, 0) as order_count,
+        coalesce(monthly.customer_count, 0) as customer_count,
+
+        {% for status in statuses -%}
+        coalesce(monthly.{{ status }}_count, 0) as {{ status }}_count,
+        {% endfor -%}
+
+        {% for payment_method in payment_methods -%}
+        cast(coalesce(monthly.{{ payment_method }}_amount, 0) as decimal(18, 2))
+            as {{ payment_method }}_amount,
+        {% endfor -%}
+
+        cast(coalesce(monthly.revenue, 0) as decimal(18, 2)) as revenue,
+        cast(
+            coalesce(monthly.revenue / nullif(monthly.order_count, 0), 0)
+            as decimal(18, 2)
+        ) as average_order_value
+
+    from months
+
+    left join monthly
+        on months.order_month = monthly.order_month
+
+)
+
+select * from final
