@@ -7,8 +7,19 @@ from dagster_project.assets.dbt import dbt_models, monthly_dbt_models
 from dagster_project.assets.raw import raw_tables
 from dagster_project.project import dbt_project
 
+ASSETS = [raw_tables, dbt_models, monthly_dbt_models]
+
+# Everything without partitions: the raw data and the staging and mart models.
+# `scripts/dev` runs it once so the UI opens with data ready to backfill.
+warehouse_job = dg.define_asset_job(
+    "warehouse",
+    selection=dg.AssetSelection.assets(*(a for a in ASSETS if a.partitions_def is None)),
+    description="Generate the raw tables and rebuild every unpartitioned dbt model.",
+)
+
 defs = dg.Definitions(
-    assets=[raw_tables, dbt_models, monthly_dbt_models],
+    assets=ASSETS,
+    jobs=[warehouse_job],
     resources={"dbt": DbtCliResource(project_dir=dbt_project)},
     # One DuckDB writer at a time makes parallel steps useless, and the
     # in-process executor saves a child process per step.

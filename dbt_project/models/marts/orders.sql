@@ -20,8 +20,8 @@ order_payments as (
         order_id,
 
         {% for payment_method in payment_methods -%}
-        sum(case when payment_method = '{{ payment_method }}' then amount else 0 end)
-            as {{ payment_method }}_amount,
+            sum(case when payment_method = '{{ payment_method }}' then amount else 0 end)
+                as {{ payment_method }}_amount,
         {% endfor -%}
 
         sum(amount) as total_amount
@@ -42,8 +42,8 @@ final as (
         orders.status,
 
         {% for payment_method in payment_methods -%}
-        coalesce(order_payments.{{ payment_method }}_amount, 0)
-            as {{ payment_method }}_amount,
+            coalesce(order_payments.{{ payment_method }}_amount, 0)
+                as {{ payment_method }}_amount,
         {% endfor -%}
 
         coalesce(order_payments.total_amount, 0) as amount

@@ -23,13 +23,12 @@ with
 
 months as (
 
-    select cast(month_start as date) as order_month
-
-    from range(
-        date '{{ window.start }}',
-        date '{{ window.end }}',
-        interval 1 month
-    ) as months (month_start)
+    -- every month of the window, so a month without orders still gets a row
+    select
+        cast(
+            unnest(range(date '{{ window.start }}', date '{{ window.end }}', interval 1 month))
+            as date
+        ) as order_month
 
 ),
 
@@ -51,11 +50,11 @@ monthly as (
         count(distinct customer_id) as customer_count,
 
         {% for status in statuses -%}
-        count(*) filter (where status = '{{ status }}') as {{ status }}_count,
+            count(*) filter (where status = '{{ status }}') as {{ status }}_count,
         {% endfor -%}
 
         {% for payment_method in payment_methods -%}
-        sum({{ payment_method }}_amount) as {{ payment_method }}_amount,
+            sum({{ payment_method }}_amount) as {{ payment_method }}_amount,
         {% endfor -%}
 
         sum(amount) as revenue
@@ -74,12 +73,12 @@ final as (
         coalesce(monthly.customer_count, 0) as customer_count,
 
         {% for status in statuses -%}
-        coalesce(monthly.{{ status }}_count, 0) as {{ status }}_count,
+            coalesce(monthly.{{ status }}_count, 0) as {{ status }}_count,
         {% endfor -%}
 
         {% for payment_method in payment_methods -%}
-        cast(coalesce(monthly.{{ payment_method }}_amount, 0) as decimal(18, 2))
-            as {{ payment_method }}_amount,
+            cast(coalesce(monthly.{{ payment_method }}_amount, 0) as decimal(18, 2))
+                as {{ payment_method }}_amount,
         {% endfor -%}
 
         cast(coalesce(monthly.revenue, 0) as decimal(18, 2)) as revenue,

@@ -1,0 +1,104 @@
+"""Start a real `dagster dev` (webserver + daemon) on loopback, and talk GraphQL to it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.support import REPO_ROOT
+
+DAGSTER = Path(sys.executable).with_name("dagster")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    """POST a GraphQL query to the webserver; raise on GraphQL errors."""
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(
+        f"{url}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        payload = json.load(response)
+    if payload.get("errors"):
+        raise AssertionError(f"GraphQL errors: {payload['errors']}")
+    return payload["data"]
+
+
+@contextlib.contextmanager
+def running_dagster_dev(
+    dagster_home: Path, duckdb_file: Path, log_file: Path, timeout: float = 180
+) -> Iterator[str]:
+    """Yield the base URL of a `dagster dev` started with this home and DuckDB file.
+
+    The processes run in their own session and are always shut down, politely
+    first, then killed.
+    """
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", dagster_home / "dagster.yaml")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "DUCKDB_PATH": str(duckdb_file),
+        "PATH": f"{DAGSTER.parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            [str(DAGSTER), "dev", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(url, process, log_file, timeout)
+        yield url
+    finally:
+        _stop(process)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log_file: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"dagster dev exited early:\n{log_file.read_text()[-5000:]}")
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+            data = graphql(
+                url, "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
+            )
+            if data["repositoriesOrError"].get("nodes"):
+                return
+        time.sleep(1)
+    raise AssertionError(f"dagster dev not up after {timeout} s:\n{log_file.read_text()[-5000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    # The group may hold children that outlived the parent.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
