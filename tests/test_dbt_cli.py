@@ -39,9 +39,7 @@ def test_partition_key_recomputes_its_month_and_leaves_the_others(db: Path) -> N
         "delete from raw_orders where id = (select min(id) from raw_orders "
         "where order_date >= date '2018-03-01' and order_date < date '2018-04-01')",
     )
-    run_dbt(
-        ["run", "--select", "orders", "orders_by_month", *dbt_vars(partition_key="2018-03-01")], db
-    )
+    run_dbt(["run", "--select", "orders_by_month", *dbt_vars(partition_key="2018-03-01")], db)
 
     rows = model_rows(db)
     assert rows[MARCH] == expected_rows(db, "2018-03-01", "2018-04-01")[MARCH]
@@ -112,9 +110,7 @@ def test_emptied_month_is_cleared_not_left_stale(db: Path) -> None:
         "delete from raw_orders "
         "where order_date >= date '2018-03-01' and order_date < date '2018-04-01'",
     )
-    run_dbt(
-        ["run", "--select", "orders", "orders_by_month", *dbt_vars(partition_key="2018-03-01")], db
-    )
+    run_dbt(["run", "--select", "orders_by_month", *dbt_vars(partition_key="2018-03-01")], db)
 
     zeros = (0,) * 7 + (0,) * 6
     assert model_rows(db) == {MARCH: zeros}
@@ -130,3 +126,19 @@ def test_cli_from_root_and_from_dbt_project_open_the_same_file(db: Path) -> None
     )
 
     assert from_project.stdout.strip() == from_root.stdout.strip() == str(db)
+
+
+def test_build_with_partition_key_passes_unit_and_data_tests(db: Path) -> None:
+    """The unit tests pin their own vars, so any run's vars leave them valid."""
+    result = run_dbt(
+        ["build", "--select", "orders_by_month", "--vars", "{partition_key: 2018-03-01}"], db
+    )
+
+    for test in (
+        "orders_by_month_window_is_half_open",
+        "orders_by_month_empty_month_is_zeros",
+        "unique_orders_by_month_order_month",
+        "not_null_orders_by_month_order_month",
+    ):
+        assert any(test in line and "PASS" in line for line in result.stdout.splitlines()), test
+    assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")

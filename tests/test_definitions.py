@@ -24,7 +24,7 @@ def test_asset_keys_groups_and_deps() -> None:
         "stg_stores": ("staging", {"raw_stores"}),
         "orders": ("marts", {"stg_orders", "stg_payments"}),
         "customers": ("marts", {"stg_customers", "orders"}),
-        "orders_by_month": ("marts", {"orders"}),
+        "orders_by_month": ("marts", {"stg_orders", "stg_payments"}),
     }
     assert {k.to_user_string() for k in graph.get_all_asset_keys()} == set(expected)
     for name, (group, upstream) in expected.items():

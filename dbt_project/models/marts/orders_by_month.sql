@@ -14,6 +14,10 @@
     all history. Every month of the window gets a row, zeros when it has no
     orders, so delete+insert replaces a month whose orders vanished instead of
     leaving it stale.
+
+    It reads the staging views, not the orders mart: a partition is then a
+    function of the raw rows of its months alone, so re-materializing a month
+    picks up late-arriving orders without rebuilding any other table first.
 -#}
 {%- set window = partition_window() -%}
 {%- set statuses = ['placed', 'shipped', 'completed', 'return_pending', 'returned'] -%}
@@ -34,7 +38,7 @@ months as (
 
 orders as (
 
-    select * from {{ ref('orders') }}
+    select * from {{ ref('stg_orders') }}
 
     where
         order_date >= date '{{ window.start }}'
@@ -42,24 +46,49 @@ orders as (
 
 ),
 
-monthly as (
+payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+),
+
+monthly_orders as (
 
     select
         cast(date_trunc('month', order_date) as date) as order_month,
         count(*) as order_count,
-        count(distinct customer_id) as customer_count,
 
         {% for status in statuses -%}
             count(*) filter (where status = '{{ status }}') as {{ status }}_count,
         {% endfor -%}
 
-        {% for payment_method in payment_methods -%}
-            sum({{ payment_method }}_amount) as {{ payment_method }}_amount,
-        {% endfor -%}
-
-        sum(amount) as revenue
+        count(distinct customer_id) as customer_count
 
     from orders
+
+    group by 1
+
+),
+
+monthly_payments as (
+
+    select
+        cast(date_trunc('month', orders.order_date) as date) as order_month,
+
+        {% for payment_method in payment_methods -%}
+            sum(payments.amount) filter (
+                where payments.payment_method = '{{ payment_method }}'
+            ) as {{ payment_method }}_amount,
+        {% endfor -%}
+
+        sum(payments.amount) as revenue
+
+    -- the join keeps only the window's payments; order ids grow with
+    -- order_date, so DuckDB's join filter skips the other row groups
+    from payments
+
+    inner join orders
+        on payments.order_id = orders.order_id
 
     group by 1
 
@@ -69,28 +98,31 @@ final as (
 
     select
         months.order_month,
-        coalesce(monthly.order_count, 0) as order_count,
-        coalesce(monthly.customer_count, 0) as customer_count,
+        coalesce(monthly_orders.order_count, 0) as order_count,
+        coalesce(monthly_orders.customer_count, 0) as customer_count,
 
         {% for status in statuses -%}
-            coalesce(monthly.{{ status }}_count, 0) as {{ status }}_count,
+            coalesce(monthly_orders.{{ status }}_count, 0) as {{ status }}_count,
         {% endfor -%}
 
         {% for payment_method in payment_methods -%}
-            cast(coalesce(monthly.{{ payment_method }}_amount, 0) as decimal(18, 2))
+            cast(coalesce(monthly_payments.{{ payment_method }}_amount, 0) as decimal(18, 2))
                 as {{ payment_method }}_amount,
         {% endfor -%}
 
-        cast(coalesce(monthly.revenue, 0) as decimal(18, 2)) as revenue,
+        cast(coalesce(monthly_payments.revenue, 0) as decimal(18, 2)) as revenue,
         cast(
-            coalesce(monthly.revenue / nullif(monthly.order_count, 0), 0)
+            coalesce(monthly_payments.revenue / nullif(monthly_orders.order_count, 0), 0)
             as decimal(18, 2)
         ) as average_order_value
 
     from months
 
-    left join monthly
-        on months.order_month = monthly.order_month
+    left join monthly_orders
+        on months.order_month = monthly_orders.order_month
+
+    left join monthly_payments
+        on months.order_month = monthly_payments.order_month
 
 )
 
