@@ -102,10 +102,10 @@ def test_one_month_for_several_methods_is_one_window() -> None:
             cell("2018-01-01", "gift_card"),
             cell("2018-02-01", "coupon"),
         ],  # an L
-    ],  # fmt: skip
+    ],
 )
 def test_cells_that_are_not_a_rectangle_are_refused(keys: list[dg.MultiPartitionKey]) -> None:
-    with pytest.raises(ValueError, match="2018-01-01\\|coupon.*not consecutive months"):
+    with pytest.raises(ValueError, match=r"2018-01-01\|coupon.*not consecutive months"):
         dbt_vars_for_cells(keys)
 
 
