@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -191,6 +192,15 @@ def test_a_removed_store_keeps_its_row(db: Path) -> None:
 # --- validation ---------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def kinds_built(built_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every model built once, all three partitioned ones included; copied, never written."""
+    path = tmp_path_factory.mktemp("kinds") / "built.duckdb"
+    shutil.copy(built_template, path)
+    run_dbt(["run", "--select", BY_METHOD, CELLS, BY_STORE], path)
+    return path
+
+
 @pytest.mark.parametrize(
     ("vars_text", "message"),
     [
@@ -205,8 +215,11 @@ def test_a_removed_store_keeps_its_row(db: Path) -> None:
         ("{partition_key: 2018-03-15, payment_method: coupon}", "partition_key"),
     ],
 )
-def test_bad_vars_stop_dbt_and_change_nothing(db: Path, vars_text: str, message: str) -> None:
-    run_dbt(["run", "--select", BY_METHOD, CELLS, BY_STORE], db)
+def test_bad_vars_stop_dbt_and_change_nothing(
+    kinds_built: Path, tmp_path: Path, vars_text: str, message: str
+) -> None:
+    db = tmp_path / "jaffle_shop.duckdb"
+    shutil.copy(kinds_built, db)
     before = snapshot(db)
 
     result = run_dbt(
