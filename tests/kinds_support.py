@@ -82,8 +82,8 @@ def expected_by_store(db: Path) -> dict[int, tuple]:
             select order_id, sum(amount) as cents from raw_payments group by 1
         )
         select
-            s.id, s.name, s.opened_at,
-            count(o.id), count(distinct o.user_id), min(o.order_date),
+            s.id, s.name, s.opened_at, min(o.order_date),
+            count(o.id), count(distinct o.user_id),
             coalesce(sum(p.cents), 0)
         from raw_stores as s
         left join raw_orders as o on o.store_id = s.id
@@ -118,8 +118,8 @@ def cell_rows(db: Path) -> dict[tuple[dt.date, str], tuple]:
 def store_rows(db: Path) -> dict[int, tuple]:
     rows = _query(
         db,
-        "select store_id, store_name, opened_date, order_count, customer_count, "
-        "first_order_date, revenue from orders_by_store",
+        "select store_id, store_name, opened_date, first_order_date, order_count, "
+        "customer_count, revenue from orders_by_store",
     )
     keyed = {row[0]: row[1:] for row in rows}
     assert len(keyed) == len(rows), "duplicate stores"

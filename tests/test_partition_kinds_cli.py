@@ -140,7 +140,7 @@ def test_store_recomputes_its_store_and_leaves_the_others(db: Path) -> None:
     run_dbt(["run", "--select", BY_STORE, *dbt_vars(store_id="2")], db)  # JSON: a string
     rows = store_rows(db)
     assert rows[2] == expected_by_store(db)[2]
-    assert {store: row[2] for store, row in rows.items() if store != 2} == {
+    assert {store: row[3] for store, row in rows.items() if store != 2} == {
         1: -1,
         3: -1,
         4: -1,

@@ -69,10 +69,10 @@ final as (
         stores.store_id,
         stores.store_name,
         stores.opened_date,
+        order_totals.first_order_date,
         coalesce(order_totals.order_count, 0) as order_count,
         coalesce(order_totals.customer_count, 0) as customer_count,
-        order_totals.first_order_date,
-        cast(coalesce(order_totals.revenue, 0) as decimal(18, 2)) as revenue
+        coalesce(cast(order_totals.revenue as decimal(18, 2)), 0) as revenue
 
     from stores
 

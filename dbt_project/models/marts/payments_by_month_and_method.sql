@@ -80,7 +80,7 @@ final as (
         cells.payment_method,
         coalesce(cell_totals.payment_count, 0) as payment_count,
         coalesce(cell_totals.order_count, 0) as order_count,
-        cast(coalesce(cell_totals.amount, 0) as decimal(18, 2)) as amount
+        coalesce(cast(cell_totals.amount as decimal(18, 2)), 0) as amount
 
     from cells
 
