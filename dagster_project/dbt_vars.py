@@ -76,7 +76,7 @@ def dbt_vars_for_cells(keys: Sequence[dg.MultiPartitionKey]) -> dict[str, str | 
 
 def dbt_vars_for_store(key: str) -> dict[str, int]:
     """The store_id var for a store partition, whose key is the store id as text."""
-    if not key.isdigit() or int(key) < 1:
+    if not (key.isascii() and key.isdigit()) or int(key) < 1:
         raise ValueError(f"Store partition key {key!r} is not a store id: expected digits.")
     return {"store_id": int(key)}
 

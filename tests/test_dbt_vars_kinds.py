@@ -111,6 +111,6 @@ def test_cells_that_are_not_a_rectangle_are_refused(keys: list[dg.MultiPartition
 
 def test_store_key_is_the_store_id() -> None:
     assert dbt_vars_for_store("6") == {"store_id": 6}
-    for bad in ("", "0", "Chicago", "-1"):
+    for bad in ("", "0", "Chicago", "-1", "²"):
         with pytest.raises(ValueError, match="is not a store id"):
             dbt_vars_for_store(bad)
