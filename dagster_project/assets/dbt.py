@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.assets.raw import DUCKDB_POOL
 from dagster_project.dbt_vars import dbt_vars_for_window
+from dagster_project.locking import stream_naming_lock
 from dagster_project.partitions import monthly_partitions
 from dagster_project.project import dbt_project
 from dagster_project.translator import JaffleShopTranslator
@@ -34,7 +35,9 @@ translator = JaffleShopTranslator()
 def monthly_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """orders_by_month (and any incremental model), built for the run's months."""
     dbt_vars = dbt_vars_for_window(context.partition_time_window)
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    yield from stream_naming_lock(
+        dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
+    )
 
 
 @dbt_assets(
@@ -46,4 +49,4 @@ def monthly_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Staging views and mart tables, rebuilt whole."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from stream_naming_lock(dbt.cli(["build"], context=context))
