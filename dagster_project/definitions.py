@@ -5,6 +5,7 @@ from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_models, monthly_dbt_models
 from dagster_project.assets.raw import raw_tables
+from dagster_project.partitions import orders_by_month_job, orders_by_month_schedule
 from dagster_project.project import dbt_project
 
 ASSETS = [raw_tables, dbt_models, monthly_dbt_models]
@@ -19,7 +20,8 @@ warehouse_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=ASSETS,
-    jobs=[warehouse_job],
+    jobs=[warehouse_job, orders_by_month_job],
+    schedules=[orders_by_month_schedule],
     resources={"dbt": DbtCliResource(project_dir=dbt_project)},
     # One DuckDB writer at a time makes parallel steps useless, and the
     # in-process executor saves a child process per step.
