@@ -45,14 +45,29 @@ materialized_totals as (
 
 ),
 
-staged_totals as (
+staged_order_count as (
 
-    select
-        (select count(*) from staged_orders) as order_count,
-        coalesce(sum(stg_payments.amount), 0) as revenue
+    select count(*) as order_count
+    from staged_orders
+
+),
+
+staged_revenue as (
+
+    select coalesce(sum(stg_payments.amount), 0) as revenue
     from stg_payments
     inner join staged_orders
         on stg_payments.order_id = staged_orders.order_id
+
+),
+
+staged_totals as (
+
+    select
+        staged_order_count.order_count,
+        staged_revenue.revenue
+    from staged_order_count
+    cross join staged_revenue
 
 ),
 
