@@ -108,3 +108,11 @@ def test_reconciliation_fails_when_a_materialized_month_is_stale(
         instance=instance,
     )
     assert evaluations(fixed)["orders_by_month_reconciles"].passed
+
+
+def test_reconciliation_is_a_described_check_on_orders_by_month() -> None:
+    specs = {spec.name: spec for spec in monthly_dbt_models.check_specs}
+    spec = specs["orders_by_month_reconciles"]
+    assert spec.asset_key == dg.AssetKey("orders_by_month")
+    assert spec.description is not None
+    assert spec.description.startswith("Reconciliation: summed over the months")
