@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Sequence
 
 import dagster as dg
@@ -83,3 +84,26 @@ def dbt_vars_for_store(key: str) -> dict[str, int]:
 
 def _next_month(moment: dt.datetime) -> dt.datetime:
     return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
+
+
+def dbt_build_args(
+    window: dg.TimeWindow, every_month: dg.TimeWindow, *, full_refresh: bool = False
+) -> list[str]:
+    """`dbt build` arguments for the run's window of months.
+
+    A full refresh recreates the table, so it must cover every partition month or
+    it would leave only the run's months behind: it is refused unless the run
+    targets all partitions, and then passes no window vars (dbt's
+    partition_window() without vars is every partition month, and the macro
+    rejects window vars together with --full-refresh).
+    """
+    if not full_refresh:
+        return ["build", "--vars", json.dumps(dbt_vars_for_window(window))]
+    if (window.start, window.end) != (every_month.start, every_month.end):
+        raise ValueError(
+            f"full_refresh rebuilds orders_by_month from scratch, so the run must target "
+            f"every partition ({_month(every_month.start)} up to {_month(every_month.end)}, "
+            f"exclusive), not [{_month(window.start)}, {_month(window.end)}): select all "
+            "partitions, or run without full_refresh."
+        )
+    return ["build", "--full-refresh"]

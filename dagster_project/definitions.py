@@ -10,6 +10,7 @@ from dagster_project.assets.partition_kinds import (
     revenue_by_payment_method_model,
 )
 from dagster_project.assets.raw import raw_tables
+from dagster_project.partitions import orders_by_month_job, orders_by_month_schedule
 from dagster_project.project import dbt_project
 from dagster_project.sensors import new_stores
 
@@ -32,7 +33,8 @@ warehouse_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=ASSETS,
-    jobs=[warehouse_job],
+    jobs=[warehouse_job, orders_by_month_job],
+    schedules=[orders_by_month_schedule],
     sensors=[new_stores],
     resources={"dbt": DbtCliResource(project_dir=dbt_project)},
     # One DuckDB writer at a time makes parallel steps useless, and the

@@ -43,3 +43,27 @@ month_and_method_partitions = dg.MultiPartitionsDefinition(
 # when a store shows up in raw_stores, and never removed by it. Ids, not names:
 # an id never changes, and a name could be reused or renamed.
 store_partitions = dg.DynamicPartitionsDefinition(name="stores")
+
+
+def every_partition_month() -> dg.TimeWindow:
+    """The window of all partitions now: first month up to the current one, exclusive."""
+    keys = monthly_partitions.get_partition_keys()
+    return dg.TimeWindow(
+        monthly_partitions.time_window_for_partition_key(keys[0]).start,
+        monthly_partitions.time_window_for_partition_key(keys[-1]).end,
+    )
+
+
+# The monthly schedule's job: the partitioned models, one partition per tick.
+orders_by_month_job = dg.define_asset_job(
+    "orders_by_month_monthly",
+    selection=dg.AssetSelection.keys("orders_by_month"),
+    partitions_def=monthly_partitions,
+    description="Materialize orders_by_month for one month (the schedule's job).",
+)
+
+# At 00:00 UTC on the 1st, the month that just ended becomes the last partition
+# and this requests it: the previous complete month.
+orders_by_month_schedule = dg.build_schedule_from_partitioned_job(
+    orders_by_month_job, name="orders_by_month_monthly_schedule"
+)

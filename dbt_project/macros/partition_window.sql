@@ -106,5 +106,20 @@
 
 {% macro validate_partition_vars() %}
     {#- on-run-start hook: raise on bad vars before any model runs. -#}
+    {%- set key = var('partition_key', none) -%}
+    {%- set start = var('partition_start', none) -%}
+    {%- set end = var('partition_end', none) -%}
+    {%- if flags.FULL_REFRESH and (key is not none or start is not none or end is not none) -%}
+        {#- A full refresh recreates the table: with a window it would hold
+            only that window's months. Without vars it is every month. Checked
+            here, not in partition_window(): unit tests set vars of their own. -#}
+        {{ exceptions.raise_compiler_error(
+            "Invalid vars with --full-refresh: it rebuilds orders_by_month from scratch,"
+            ~ " so it takes no partition_key, partition_start or partition_end (got"
+            ~ " partition_key=" ~ tojson(key if key is none else key | string)
+            ~ ", partition_start=" ~ tojson(start if start is none else start | string)
+            ~ ", partition_end=" ~ tojson(end if end is none else end | string)
+            ~ "); run it without vars to rebuild every partition month.") }}
+    {%- endif -%}
     {%- do partition_window() -%}
 {% endmacro %}

@@ -1,0 +1,89 @@
+{{ config(meta={'dagster': {'ref': {'name': 'orders_by_month'}}}) }}
+
+{#-
+    Reconciliation: over the months orders_by_month holds, its order_count
+    and revenue add up to the same totals computed straight from the staging
+    views. Returns one row (the failure) when they differ, e.g. a month was
+    materialized before late orders arrived and not re-materialized since.
+-#}
+
+with
+
+orders_by_month as (
+
+    select * from {{ ref('orders_by_month') }}
+
+),
+
+stg_orders as (
+
+    select * from {{ ref('stg_orders') }}
+
+),
+
+stg_payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+),
+
+staged_orders as (
+
+    select stg_orders.order_id
+    from stg_orders
+    inner join orders_by_month
+        on cast(date_trunc('month', stg_orders.order_date) as date) = orders_by_month.order_month
+
+),
+
+materialized_totals as (
+
+    select
+        coalesce(sum(order_count), 0) as order_count,
+        coalesce(sum(revenue), 0) as revenue
+    from orders_by_month
+
+),
+
+staged_order_count as (
+
+    select count(*) as order_count
+    from staged_orders
+
+),
+
+staged_revenue as (
+
+    select coalesce(sum(stg_payments.amount), 0) as revenue
+    from stg_payments
+    inner join staged_orders
+        on stg_payments.order_id = staged_orders.order_id
+
+),
+
+staged_totals as (
+
+    select
+        staged_order_count.order_count,
+        staged_revenue.revenue
+    from staged_order_count
+    cross join staged_revenue
+
+),
+
+final as (
+
+    select
+        materialized_totals.order_count as materialized_order_count,
+        staged_totals.order_count as staged_order_count,
+        materialized_totals.revenue as materialized_revenue,
+        staged_totals.revenue as staged_revenue
+    from materialized_totals
+    cross join staged_totals
+    where
+        materialized_totals.order_count != staged_totals.order_count
+        or materialized_totals.revenue != staged_totals.revenue
+
+)
+
+select * from final
