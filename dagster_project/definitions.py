@@ -1,11 +1,11 @@
 """The code location: `dagster dev` loads `defs` from here (see pyproject.toml)."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_models, monthly_dbt_models
 from dagster_project.assets.raw import raw_tables
 from dagster_project.project import dbt_project
+from dagster_project.resources import FastDbtCliResource
 
 ASSETS = [raw_tables, dbt_models, monthly_dbt_models]
 
@@ -20,7 +20,9 @@ warehouse_job = dg.define_asset_job(
 defs = dg.Definitions(
     assets=ASSETS,
     jobs=[warehouse_job],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    # DbtCliResource without dagster-dbt's per-run `dbt --version` subprocess
+    # and unused adapter (dagster_project/resources.py).
+    resources={"dbt": FastDbtCliResource(project_dir=dbt_project)},
     # One DuckDB writer at a time makes parallel steps useless, and the
     # in-process executor saves a child process per step.
     executor=dg.in_process_executor,

@@ -11,7 +11,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.assets.raw import DUCKDB_POOL
 from dagster_project.dbt_vars import dbt_vars_for_window
-from dagster_project.partitions import monthly_partitions
+from dagster_project.partitions import backfill_policy, monthly_partitions
 from dagster_project.project import dbt_project
 from dagster_project.translator import JaffleShopTranslator
 
@@ -25,9 +25,10 @@ translator = JaffleShopTranslator()
     project=dbt_project,
     select=INCREMENTAL,
     partitions_def=monthly_partitions,
-    # A backfill of N months is one run over the range: one dbt process and
-    # one delete+insert, instead of N of each.
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    # By default a backfill of N months is one run over the range: one dbt
+    # process and one delete+insert, instead of N of each. DAGSTER_BACKFILL_POLICY
+    # chooses otherwise (README, "Performance").
+    backfill_policy=backfill_policy(),
     dagster_dbt_translator=translator,
     pool=DUCKDB_POOL,
 )
