@@ -35,8 +35,12 @@ from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from packaging import version
 
 # dagster-dbt names a run's dbt target folder "<op>-<run id[:7]>-<uuid[:7]>"
-# (or "<uuid[:7]>" without a context) under the project's target/.
-INVOCATION_DIR = re.compile(r"(?:[A-Za-z0-9_]+-[0-9a-f]{7}-)?[0-9a-f]{7}")
+# (or "<uuid[:7]>" without a context) under the project's target/;
+# window_target_path() names one "<op>-<start>-<end>".
+INVOCATION_DIR = re.compile(
+    r"(?:[A-Za-z0-9_]+-[0-9a-f]{7}-)?[0-9a-f]{7}"
+    r"|[A-Za-z0-9_]+-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}"
+)
 KEEP_TARGETS_ENV = "DBT_KEEP_INVOCATION_TARGETS"
 DEFAULT_KEEP_TARGETS = 20
 
@@ -91,12 +95,36 @@ class FastDbtCliResource(DbtCliResource):
         # metadata", which is what this project asks for.
         return None
 
-    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
+    def target_dir(self) -> Path:
+        """dbt's target folder, as dagster-dbt resolves it (DBT_TARGET_PATH or target/)."""
+        return Path(self.project_dir, os.environ.get("DBT_TARGET_PATH", "target"))
+
+    def window_target_path(self, name: str, dbt_vars: dict[str, str]) -> Path:
+        """A target folder that is the same for every run of the same window.
+
+        dbt re-parses the whole project when --vars differ from the ones its
+        partial_parse.msgpack was written with, and dagster-dbt's default (a
+        new folder per run) seeds every run with the project's msgpack, parsed
+        without vars. Reusing the window's folder lets a re-run of a month
+        parse partially, as a repeated `dbt run` does.
+        """
+        return self.target_dir() / window_dir_name(name, dbt_vars)
+
+    def cli(
+        self, args: Sequence[str], *, target_path: Path | None = None, **kwargs: Any
+    ) -> DbtCliInvocation:
         """As DbtCliResource.cli, after pruning old per-invocation target folders."""
-        target_dir = Path(self.project_dir, os.environ.get("DBT_TARGET_PATH", "target"))
-        # Keep one fewer than the limit: this invocation makes the next folder.
-        prune_invocation_dirs(target_dir, max(keep_invocation_targets() - 1, 0))
-        return super().cli(args, **kwargs)
+        if target_path is not None and target_path.is_dir():
+            # Reused: make it the newest, so pruning keeps it.
+            os.utime(target_path)
+        # Keep one fewer than the limit: this invocation may make a folder.
+        prune_invocation_dirs(self.target_dir(), max(keep_invocation_targets() - 1, 0))
+        return super().cli(args, target_path=target_path, **kwargs)
+
+
+def window_dir_name(name: str, dbt_vars: dict[str, str]) -> str:
+    """The folder name `<name>-<partition_start>-<partition_end>` for a window's vars."""
+    return f"{name}-{dbt_vars['partition_start']}-{dbt_vars['partition_end']}"
 
 
 def _installed_dbt_core_version() -> version.Version | None:
