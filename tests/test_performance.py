@@ -207,3 +207,35 @@ def test_manifest_freshness(tmp_path: Path) -> None:
 
     os.utime(model, (manifest.stat().st_mtime + 10,) * 2)
     assert not manifest_is_fresh(manifest, project, profiles)
+
+
+def test_window_folders_are_named_by_window_and_pruned(tmp_path: Path) -> None:
+    resource = FastDbtCliResource(project_dir=defs.resources["dbt"].project_dir)
+    path = resource.window_target_path(
+        "monthly_dbt_models", {"partition_start": "2018-01-01", "partition_end": "2018-02-01"}
+    )
+    assert path.name == "monthly_dbt_models-2018-01-01-2018-02-01"
+    assert resources.INVOCATION_DIR.fullmatch(path.name)
+    (tmp_path / path.name).mkdir()
+    assert prune_invocation_dirs(tmp_path, keep=0) == [tmp_path / path.name]
+
+
+def test_a_rerun_of_the_same_month_parses_partially(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second run of a window reuses its folder's partial_parse.msgpack."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    with dg.instance_for_test() as instance:
+        for _ in range(2):
+            assert dg.materialize(
+                [monthly_dbt_models],
+                partition_key="2018-03-01",
+                resources=defs.resources,
+                instance=instance,
+            ).success
+    (folder,) = (tmp_path / "target").iterdir()
+    log = (folder / "dbt.log").read_text()
+    # dbt.log holds both runs: the first parses in full, the second does not.
+    assert log.count("Unable to do partial parsing") == 1
+    assert "Nothing changed, skipping partial parsing" in log
+    assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
