@@ -13,8 +13,9 @@ whole process the way a user starts it:
 
 Cases: the full history, one partition (last month) and a re-run of the same
 month. It reports the median and minimum of the repetitions, peak RSS (the
-largest single process of the command's tree, from os.wait4), the ratios to
-the floor and to bare dbt, and dbt's own model time from run_results.json.
+largest single process of the command's tree, from os.wait4 in a small
+launcher), the ratios to the floor and to bare dbt, and dbt's own model time
+from run_results.json.
 After the full-history Dagster run it checks orders_by_month against a direct
 GROUP BY over the raw tables.
 
@@ -107,21 +108,38 @@ class Row:
         return statistics.median(found) if found else None
 
 
+# Linux carries a process's peak RSS across fork and exec, so a child forked
+# from this (large) process would report at least this process's size. Each
+# command is therefore started by this small launcher, which reports the peak
+# RSS of the command's tree (wait4: the child and the children it waited for).
+LAUNCHER = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(cmd: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> Sample:
-    """Run `cmd` to completion; wall time and the peak RSS of its process tree."""
-    with tempfile.TemporaryFile() as out:
+    """Run `cmd` to completion; wall time and the peak RSS of its largest process."""
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as rss:
         began = time.perf_counter()
-        process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        # wait4's rusage covers the child and the children it waited for:
-        # ru_maxrss is the largest single process (KiB on Linux).
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, rss.name, *cmd],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         seconds = time.perf_counter() - began
-        process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             out.seek(0)
             tail = out.read().decode(errors="replace")[-4000:]
             raise SystemExit(f"failed ({process.returncode}): {' '.join(cmd)}\n{tail}")
-    return Sample(seconds, usage.ru_maxrss / 1024)
+        peak_kib = int(rss.read() or 0)
+    return Sample(seconds, peak_kib / 1024)
 
 
 def this_month() -> str:
