@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.duckdb_path import duckdb_path
+from dagster_project.duckdb_settings import apply_duckdb_settings
 
 # Stores open over time; a store is in the data only if it opened by the last
 # day generated, so a later --end brings new stores (a dynamic partition).
@@ -120,6 +121,14 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
     )
     # Day offset t solves u = (t/T + t^2 / 2T^2) / 1.5 for u = (i - 1) / n: a
     # density that grows linearly to twice its first value, monotone in i.
+    # No ORDER BY: range() yields ids in order and every step below is a
+    # projection, which DuckDB keeps in insertion order
+    # (preserve_insertion_order), so the table is stored by id, hence by date,
+    # without a sort that would spill at 100M rows.
+    open_count = " + ".join(
+        f"cast(order_date >= date '{max(opened, config.start)}' as integer)"
+        for _, _, opened in config.stores
+    )
     con.execute(
         f"""
         create or replace table raw_orders as
@@ -131,17 +140,10 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
                 ) as integer) as order_date
             from range(1, {n + 1}) as ids (i)
         ),
-        open_stores as (
-            -- how many stores are open from each opening day on
-            select
-                greatest(opened_at, date '{config.start}') as from_date,
-                row_number() over (order by opened_at) as open_count
-            from raw_stores
-        ),
         dated as (
-            select ids.i, ids.order_date, open_stores.open_count
+            -- how many stores are open on the order's day
+            select i, order_date, {open_count} as open_count
             from ids
-            asof join open_stores on ids.order_date >= open_stores.from_date
         )
         select
             i as id,
@@ -156,30 +158,38 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
                 else 'returned'
             end as status
         from dated
-        order by id
         """
     )
     # One payment per order, a second (coupon or gift card) for one in five.
-    # Amounts in cents; ids 2i-1 and 2i keep them unique without a sort.
+    # Amounts in cents; ids 2i-1 and 2i keep them unique. Payments come from
+    # a range of slots filtered, not from raw_orders: a filter keeps the
+    # range's order, so the table is stored by id without a sort.
     con.execute(
         f"""
         create or replace table raw_payments as
-        with orders as (
+        with slots as (
+            -- payment slot p belongs to order (p + 1) // 2, as its first
+            -- (k = 0) or second (k = 1) payment
+            select (p + 1) // 2 as id, (p + 1) % 2 as k
+            from range(1, {2 * n + 1}) as slots (p)
+        ),
+        orders as (
             select
                 id as order_id,
+                k,
                 100 + {_rand("total", seed, 4900, "id")} as total_cents,
                 {_rand("split", seed, 5, "id")} = 0 as is_split,
                 {_rand("method", seed, 100, "id")} as method_draw,
                 {_rand("second", seed, 2, "id")} as second_draw,
                 {_rand("part", seed, 10, "id")} as part_draw
-            from raw_orders
+            from slots
         ),
         payments as (
             select
                 orders.*,
-                least(total_cents - 50, 100 * (1 + part_draw)) as part_cents,
-                k
-            from orders, unnest(case when is_split then [0, 1] else [0] end) as t (k)
+                least(total_cents - 50, 100 * (1 + part_draw)) as part_cents
+            from orders
+            where k = 0 or is_split
         )
         select
             2 * order_id - 1 + k as id,
@@ -197,7 +207,6 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
                 else part_cents
             end as amount
         from payments
-        order by id
         """
     )
     return {
@@ -207,9 +216,14 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
 
 
 def generate_file(path: Path, config: GeneratorConfig) -> dict[str, int]:
-    """Generate into the DuckDB file at `path`, creating its folder."""
+    """Generate into the DuckDB file at `path`, creating its folder.
+
+    The connection gets the profile's memory and thread limits, so 100M
+    orders spill to disk instead of outgrowing the machine.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
+        apply_duckdb_settings(con)
         return generate(con, config)
 
 

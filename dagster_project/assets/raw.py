@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.duckdb_path import duckdb_path
+from dagster_project.duckdb_settings import apply_duckdb_settings
 from dagster_project.generator import GeneratorConfig, generate
 
 RAW_TABLES = ("raw_customers", "raw_orders", "raw_payments", "raw_stores")
@@ -45,6 +46,7 @@ def raw_tables(context: dg.AssetExecutionContext, config: RawDataConfig):
     path = duckdb_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
+        apply_duckdb_settings(con)
         counts = generate(con, generator_config)
     for table in RAW_TABLES:
         yield dg.MaterializeResult(

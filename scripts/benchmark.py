@@ -1,0 +1,421 @@
+"""Benchmark: orders_by_month through the floor, bare dbt, Dagster, and the naive path.
+
+For each size (orders from 2018-01-01 to today) it generates the raw data with
+the project's generator, then measures in one run, side by side, each as a
+whole process the way a user starts it:
+
+  floor       python + duckdb: the same delete+insert (dbt's compiled SQL) over
+              the same window, in one transaction
+  dbt         `dbt run --select orders_by_month` with the window vars
+  dagster     `dagster asset materialize --select orders_by_month`
+              (--partition-range for the history: one single-run backfill)
+  naive       one `dagster asset materialize --partition` per month, N months
+
+Cases: the full history, one partition (last month) and a re-run of the same
+month. It reports the median and minimum of the repetitions, peak RSS (the
+largest single process of the command's tree, from os.wait4 in a small
+launcher), the ratios to the floor and to bare dbt, and dbt's own model time
+from run_results.json.
+After the full-history Dagster run it checks orders_by_month against a direct
+GROUP BY over the raw tables.
+
+    python scripts/benchmark.py                  # 1M and 10M orders, 3 repetitions
+    python scripts/benchmark.py --sizes 100M     # the opt-in big size
+    python scripts/benchmark.py --smoke          # CI: 1M, 1 repetition, 2 naive runs
+
+The table goes to stdout and to bench_results/<UTC time>.md (gitignored).
+No timing is asserted: the figures are for people to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from dagster_project.duckdb_settings import duckdb_settings  # noqa: E402
+from tests.support import expected_rows, model_rows, months  # noqa: E402
+
+BIN = Path(sys.executable).parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SIZES = {"1M": 1_000_000, "10M": 10_000_000, "100M": 100_000_000}
+FIRST_MONTH = "2018-01-01"
+
+# The floor: the statements dbt-duckdb's delete+insert runs, in one process.
+FLOOR = """
+import sys, duckdb
+sys.path.insert(0, {root!r})
+from dagster_project.duckdb_settings import apply_duckdb_settings
+sql = open({sql!r}).read()
+with duckdb.connect({db!r}) as con:
+    apply_duckdb_settings(con)
+    con.execute("begin")
+    con.execute(
+        "delete from orders_by_month"
+        " where order_month >= date '{start}' and order_month < date '{end}'"
+    )
+    con.execute("insert into orders_by_month " + sql)
+    con.execute("commit")
+"""
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mib: float
+    model_seconds: float | None = None
+
+
+@dataclass
+class Row:
+    size: str
+    case: str
+    path: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def first(self) -> float:
+        """The first run of this window: dbt parses the project in full."""
+        return self.samples[0].seconds
+
+    @property
+    def minimum(self) -> float:
+        return min(s.seconds for s in self.samples)
+
+    @property
+    def peak_mib(self) -> float:
+        return max(s.peak_mib for s in self.samples)
+
+    @property
+    def model_seconds(self) -> float | None:
+        found = [s.model_seconds for s in self.samples if s.model_seconds is not None]
+        return statistics.median(found) if found else None
+
+
+# Linux carries a process's peak RSS across fork and exec, so a child forked
+# from this (large) process would report at least this process's size. Each
+# command is therefore started by this small launcher, which reports the peak
+# RSS of the command's tree (wait4: the child and the children it waited for).
+LAUNCHER = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> Sample:
+    """Run `cmd` to completion; wall time and the peak RSS of its largest process."""
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as rss:
+        began = time.perf_counter()
+        process = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, rss.name, *cmd],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        seconds = time.perf_counter() - began
+        if process.returncode != 0:
+            out.seek(0)
+            tail = out.read().decode(errors="replace")[-4000:]
+            raise SystemExit(f"failed ({process.returncode}): {' '.join(cmd)}\n{tail}")
+        peak_kib = int(rss.read() or 0)
+    return Sample(seconds, peak_kib / 1024)
+
+
+def this_month() -> str:
+    """The first day of the current month (UTC): the end of the full history."""
+    return dt.datetime.now(dt.UTC).date().replace(day=1).isoformat()
+
+
+def window_vars(start: str, end: str) -> str:
+    return json.dumps({"partition_start": start, "partition_end": end})
+
+
+def model_seconds(target_dir: Path) -> float | None:
+    """orders_by_month's execution time from dbt's run_results.json in `target_dir`."""
+    path = target_dir / "run_results.json"
+    if not path.exists():
+        return None
+    for result in json.loads(path.read_text())["results"]:
+        if result["unique_id"] == "model.jaffle_shop.orders_by_month":
+            return result["execution_time"]
+    return None
+
+
+def newest_invocation_dir(target: Path) -> Path:
+    dirs = [p for p in target.iterdir() if p.is_dir() and p.name.startswith("monthly_dbt_models-")]
+    return max(dirs, key=lambda p: p.stat().st_mtime)
+
+
+class Bench:
+    def __init__(self, size: str, orders: int, work: Path, reps: int, naive: int) -> None:
+        self.size, self.orders, self.work, self.reps, self.naive = size, orders, work, reps, naive
+        self.db = work / f"bench_{size}.duckdb"
+        home = work / "dagster_home"
+        home.mkdir(exist_ok=True)
+        shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+        self.env = {
+            **os.environ,
+            "DUCKDB_PATH": str(self.db),
+            "DAGSTER_HOME": str(home),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            # Dagster's per-run dbt folders go to the scratch folder too, so
+            # tests running beside the benchmark cannot mix with them.
+            "DBT_TARGET_PATH": str(work / "dagster_target"),
+        }
+        # Bare dbt keeps its artifacts out of dbt_project/target, which is
+        # Dagster's (manifest, partial parse, per-run folders).
+        self.dbt_target = work / "dbt_target"
+        self.dbt_env = {
+            **self.env,
+            "DBT_TARGET_PATH": str(self.dbt_target),
+            "DBT_LOG_PATH": str(work / "dbt_logs"),
+        }
+        self.rows: list[Row] = []
+        self.end = this_month()
+        self.last_month = months(FIRST_MONTH, self.end)[-1].isoformat()
+
+    def dbt(self, *args: str) -> list[str]:
+        return [str(BIN / "dbt"), *args]
+
+    def dagster(self, *args: str) -> list[str]:
+        return [
+            str(BIN / "dagster"), "asset", "materialize",
+            "-m", "dagster_project.definitions", "--select", "orders_by_month", *args,
+        ]  # fmt: skip
+
+    def prepare(self) -> Row:
+        today = dt.datetime.now(dt.UTC).date()
+        generate = [
+            sys.executable, "-m", "dagster_project.generator",
+            "--orders", str(self.orders), "--end", today.isoformat(), "--path", str(self.db),
+        ]  # fmt: skip
+        row = Row(self.size, "generate raw data", "generator", [run(generate, self.env)])
+        # staging views only; orders_by_month reads them, not the marts
+        run(self.dbt("run", "--select", "staging"), self.dbt_env, DBT_PROJECT_DIR)
+        # first full build creates the table, so every timed run is a delete+insert
+        run(
+            self.dbt(
+                "run", "--select", "orders_by_month", "--vars", window_vars(FIRST_MONTH, self.end)
+            ),
+            self.dbt_env,
+            DBT_PROJECT_DIR,
+        )
+        return row
+
+    def compiled_sql(self, start: str, end: str) -> Path:
+        """dbt's compiled SELECT of orders_by_month for the window, for the floor."""
+        target = self.work / f"compile_{start}_{end}"
+        env = {**self.dbt_env, "DBT_TARGET_PATH": str(target)}
+        cmd = ["compile", "--select", "orders_by_month", "--vars", window_vars(start, end)]
+        run(self.dbt(*cmd), env, DBT_PROJECT_DIR)
+        (sql,) = target.rglob("compiled/**/orders_by_month.sql")
+        return sql
+
+    def measure(self, case: str, path: str, cmd: list[str], cwd: Path, model_dir=None) -> Row:
+        row = Row(self.size, case, path)
+        env = self.dbt_env if path == "dbt" else self.env
+        for _ in range(self.reps):
+            sample = run(cmd, env, cwd)
+            if model_dir is not None:
+                sample.model_seconds = model_seconds(model_dir())
+            row.samples.append(sample)
+        self.rows.append(row)
+        print(f"  {case:<24} {path:<8} median {row.median:7.2f} s", flush=True)
+        return row
+
+    def window(self, case: str, start: str, end: str, partitions: str) -> None:
+        sql = self.compiled_sql(start, end)
+        floor = FLOOR.format(
+            root=str(REPO_ROOT), sql=str(sql), db=str(self.db), start=start, end=end
+        )
+        self.measure(case, "floor", [sys.executable, "-c", floor], REPO_ROOT)
+        self.measure(
+            case, "dbt",
+            self.dbt("run", "--select", "orders_by_month", "--vars", window_vars(start, end)),
+            DBT_PROJECT_DIR, lambda: self.dbt_target,
+        )  # fmt: skip
+        target = self.work / "dagster_target"
+        self.measure(
+            case, "dagster", self.dagster(*partitions.split()), REPO_ROOT,
+            lambda: newest_invocation_dir(target),
+        )  # fmt: skip
+
+    def check(self) -> str:
+        """orders_by_month against a direct GROUP BY over the raw tables, every month."""
+        found, expected = model_rows(self.db), expected_rows(self.db, FIRST_MONTH, self.end)
+        if found != expected:
+            bad = sorted(
+                m for m in expected.keys() | found.keys() if found.get(m) != expected.get(m)
+            )
+            raise SystemExit(f"{self.size}: orders_by_month differs from raw data in {bad[:5]}")
+        return (
+            f"{self.size}: orders_by_month equals the GROUP BY over raw data ({len(found)} months)"
+        )
+
+    def naive_path(self) -> Row:
+        """One run per partition over the last `naive` months, total wall time."""
+        keys = [m.isoformat() for m in months(FIRST_MONTH, self.end)][-self.naive :]
+        row = Row(self.size, f"{len(keys)} months", "naive")
+        total, peak = 0.0, 0.0
+        for key in keys:
+            sample = run(self.dagster("--partition", key), self.env)
+            total, peak = total + sample.seconds, max(peak, sample.peak_mib)
+        row.samples.append(Sample(total, peak))
+        self.rows.append(row)
+        print(f"  {row.case:<24} naive    total  {total:7.2f} s", flush=True)
+        return row
+
+    def all(self) -> list[str]:
+        print(f"{self.size}: {self.orders:,} orders", flush=True)
+        self.rows.append(self.prepare())
+        range_arg = f"--partition-range {FIRST_MONTH}...{self.last_month}"
+        self.window("full history", FIRST_MONTH, self.end, range_arg)
+        notes = [self.check()]
+        one = f"--partition {self.last_month}"
+        self.window("one partition", self.last_month, self.end, one)
+        first_12 = months(FIRST_MONTH, self.end)[-self.naive]
+        range_12 = f"--partition-range {first_12.isoformat()}...{self.last_month}"
+        self.window(f"{self.naive} months, one run", first_12.isoformat(), self.end, range_12)
+        self.naive_path()
+        return notes
+
+
+def ratio(value: float, base: float | None) -> str:
+    return f"{value / base:.2f}x" if base else ""
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| size | case | path | first s | median s | min s | runs | peak MiB | ÷ floor | ÷ dbt"
+        " | model s |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    base = {(r.size, r.case, r.path): r.median for r in rows}
+    for r in rows:
+        floor, dbt = base.get((r.size, r.case, "floor")), base.get((r.size, r.case, "dbt"))
+        model = f"{r.model_seconds:.3f}" if r.model_seconds is not None else ""
+        lines.append(
+            f"| {r.size} | {r.case} | {r.path} | {r.first:.2f} | {r.median:.2f} | "
+            f"{r.minimum:.2f} | {len(r.samples)} | {r.peak_mib:.0f} | "
+            f"{ratio(r.median, floor) if r.path != 'floor' else ''} | "
+            f"{ratio(r.median, dbt) if r.path not in {'floor', 'dbt'} else ''} | {model} |"
+        )
+    return "\n".join(lines)
+
+
+def summary(rows: list[Row]) -> list[str]:
+    """The issue's targets, computed from the rows."""
+    get = {(r.size, r.case, r.path): r for r in rows}
+    out = []
+    for size in dict.fromkeys(r.size for r in rows):
+        full = get.get((size, "full history", "dagster"))
+        full_dbt = get.get((size, "full history", "dbt"))
+        one = get.get((size, "one partition", "dagster"))
+        one_dbt = get.get((size, "one partition", "dbt"))
+        naive = next((r for r in rows if r.size == size and r.path == "naive"), None)
+        gen = get.get((size, "generate raw data", "generator"))
+        if full and full_dbt:
+            out.append(
+                f"{size}: full history via Dagster = {ratio(full.median, full_dbt.median)} bare dbt"
+            )
+        if full and naive:
+            n_naive = int(naive.case.split()[0])
+            n_all = len(months(FIRST_MONTH, this_month()))
+            per_run = naive.median / n_naive
+            all_runs = per_run * n_all
+            out.append(
+                f"{size}: one run per partition ~ {per_run:.1f} s x {n_all} months = "
+                f"{all_runs:.0f} s, {all_runs / full.median:.0f}x the single-run backfill"
+            )
+        if one and one_dbt:
+            out.append(
+                f"{size}: one partition via Dagster = {ratio(one.median, one_dbt.median)} bare dbt"
+            )
+        if full:
+            out.append(
+                f"{size}: full-history backfill via Dagster {full.median:.1f} s, "
+                f"peak {full.peak_mib:.0f} MiB"
+            )
+        if gen:
+            out.append(f"{size}: generator {gen.median:.1f} s, peak {gen.peak_mib:.0f} MiB")
+    models = {
+        size: get[(size, "one partition", "dbt")].model_seconds
+        for size in ("1M", "10M")
+        if (size, "one partition", "dbt") in get
+    }
+    if len(models) == 2 and all(models.values()):
+        out.append(
+            f"one partition's model time 1M -> 10M: {models['1M']:.3f} s -> {models['10M']:.3f} s "
+            f"({models['10M'] / models['1M']:.2f}x)"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1M,10M", help="comma list of 1M, 10M, 100M")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions per measurement")
+    parser.add_argument("--naive", type=int, default=12, help="months run one per run")
+    parser.add_argument("--smoke", action="store_true", help="CI: 1M, 1 repetition, 2 naive runs")
+    parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes, args.reps, args.naive = "1M", 1, 2
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown or args.reps < 1 or args.naive < 1:
+        parser.error(
+            f"--sizes {args.sizes!r}: expected some of {', '.join(SIZES)}; reps, naive >= 1"
+        )
+
+    # Dagster reads target/manifest.json at import: write it, as a deploy would.
+    project_py = str(REPO_ROOT / "dagster_project" / "project.py")
+    prepare = [str(BIN / "dagster-dbt"), "project", "prepare-and-package", "--file", project_py]
+    run(prepare, dict(os.environ))
+    rows, notes = [], []
+    with tempfile.TemporaryDirectory(dir=args.work) as scratch:
+        for size in sizes:
+            work = Path(scratch) / size
+            work.mkdir()
+            bench = Bench(size, SIZES[size], work, args.reps, args.naive)
+            notes += bench.all()
+            rows += bench.rows
+            bench.db.unlink()
+
+    settings = duckdb_settings()
+    header = (
+        f"# orders_by_month benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n\n"
+        f"{os.cpu_count()} CPUs; DuckDB memory_limit {settings.get('memory_limit')}, "
+        f"threads {settings.get('threads')}; {args.reps} repetition(s).\n"
+    )
+    report = "\n".join([header, table(rows), "", *(f"- {n}" for n in summary(rows) + notes), ""])
+    print("\n" + report)
+    out = REPO_ROOT / "bench_results"
+    out.mkdir(exist_ok=True)
+    (out / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.md").write_text(report)
+
+
+if __name__ == "__main__":
+    main()
