@@ -11,6 +11,8 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.assets.raw import DUCKDB_POOL
 from dagster_project.dbt_vars import dbt_vars_for_window
+from dagster_project.duckdb_path import duckdb_path
+from dagster_project.partition_metadata import with_month_metadata
 from dagster_project.partitions import monthly_partitions
 from dagster_project.project import dbt_project
 from dagster_project.translator import JaffleShopTranslator
@@ -34,7 +36,9 @@ translator = JaffleShopTranslator()
 def monthly_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """orders_by_month (and any incremental model), built for the run's months."""
     dbt_vars = dbt_vars_for_window(context.partition_time_window)
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    events = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    # Each partition's materialization gets its own month's numbers.
+    yield from with_month_metadata(context, events, duckdb_path())
 
 
 @dbt_assets(
