@@ -11,7 +11,11 @@ import pytest
 
 from dagster_project.assets.dbt import monthly_dbt_models
 from dagster_project.definitions import defs
-from dagster_project.partition_metadata import ORDERS_BY_MONTH, month_metadata
+from dagster_project.partition_metadata import (
+    ORDERS_BY_MONTH,
+    month_metadata,
+    with_month_metadata,
+)
 from tests.support import COLUMNS, expected_rows
 
 ORDER_COUNT = COLUMNS.index("order_count") - 1
@@ -47,6 +51,20 @@ def test_a_month_without_a_row_reports_zero_rows_and_no_numbers() -> None:
     assert month_metadata(["2018-03-01"], []) == {
         "2018-03-01": {"dagster/row_count": dg.MetadataValue.int(0)}
     }
+
+
+def test_a_failed_dbt_run_still_passes_its_events_on() -> None:
+    def events():
+        yield "model event"
+        yield "check event"
+        raise RuntimeError("dbt failed")
+
+    seen = []
+    with pytest.raises(RuntimeError, match="dbt failed"):
+        # No context or database is touched when dbt fails.
+        for event in with_month_metadata(None, events(), Path("/nonexistent.duckdb")):
+            seen.append(event)
+    assert seen == ["model event", "check event"]
 
 
 @pytest.fixture
