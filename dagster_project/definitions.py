@@ -4,10 +4,23 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_models, monthly_dbt_models
+from dagster_project.assets.partition_kinds import (
+    orders_by_store_model,
+    payments_by_month_and_method_model,
+    revenue_by_payment_method_model,
+)
 from dagster_project.assets.raw import raw_tables
 from dagster_project.project import dbt_project
+from dagster_project.sensors import new_stores
 
-ASSETS = [raw_tables, dbt_models, monthly_dbt_models]
+ASSETS = [
+    raw_tables,
+    dbt_models,
+    monthly_dbt_models,
+    revenue_by_payment_method_model,
+    payments_by_month_and_method_model,
+    orders_by_store_model,
+]
 
 # Everything without partitions: the raw data and the staging and mart models.
 # `scripts/dev` runs it once so the UI opens with data ready to backfill.
@@ -20,6 +33,7 @@ warehouse_job = dg.define_asset_job(
 defs = dg.Definitions(
     assets=ASSETS,
     jobs=[warehouse_job],
+    sensors=[new_stores],
     resources={"dbt": DbtCliResource(project_dir=dbt_project)},
     # One DuckDB writer at a time makes parallel steps useless, and the
     # in-process executor saves a child process per step.

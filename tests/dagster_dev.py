@@ -91,10 +91,11 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_file: Path, timeout:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    # Ctrl-C is what `dagster dev` handles: it shuts its webserver and daemon down.
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+        process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

@@ -32,6 +32,13 @@ def instance():
         yield test_instance
 
 
+def materialize_month(instance: dg.DagsterInstance, key: str) -> dg.ExecuteInJobResult:
+    """One run for one partition, as the UI's single-partition launch."""
+    return dg.materialize(
+        [monthly_dbt_models], partition_key=key, resources=defs.resources, instance=instance
+    )
+
+
 def materialize_months(
     instance: dg.DagsterInstance, first: str, last: str
 ) -> dg.ExecuteInJobResult:
@@ -45,12 +52,7 @@ def materialize_months(
 
 
 def test_one_partition(db: Path, instance: dg.DagsterInstance) -> None:
-    result = dg.materialize(
-        [monthly_dbt_models],
-        partition_key="2018-03-01",
-        resources=defs.resources,
-        instance=instance,
-    )
+    result = materialize_month(instance, "2018-03-01")
 
     assert result.success
     assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
@@ -94,12 +96,7 @@ def test_cli_and_dagster_give_identical_rows(
     shutil.copy(db, cli_db)
 
     assert materialize_months(instance, "2018-01-01", "2018-04-01").success
-    assert dg.materialize(
-        [monthly_dbt_models],
-        partition_key="2019-06-01",
-        resources=defs.resources,
-        instance=instance,
-    ).success
+    assert materialize_month(instance, "2019-06-01").success
     for month in ["2018-01-01", "2018-02-01", "2018-03-01", "2018-04-01", "2019-06-01"]:
         run_dbt(["run", "--select", "orders_by_month", *dbt_vars(partition_key=month)], cli_db)
 
@@ -128,10 +125,5 @@ def test_everything_from_an_empty_file(raw_db: Path, instance: dg.DagsterInstanc
         "customers", "orders",
     }  # fmt: skip
 
-    assert dg.materialize(
-        [monthly_dbt_models],
-        partition_key="2019-12-01",
-        resources=defs.resources,
-        instance=instance,
-    ).success
+    assert materialize_month(instance, "2019-12-01").success
     assert model_rows(raw_db) == expected_rows(raw_db, "2019-12-01", "2020-01-01")

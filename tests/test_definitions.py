@@ -3,7 +3,13 @@
 import dagster as dg
 
 from dagster_project.definitions import defs
-from dagster_project.partitions import monthly_partitions
+from dagster_project.partitions import (
+    month_and_method_partitions,
+    monthly_partitions,
+    payment_method_partitions,
+    store_partitions,
+)
+from dagster_project.sensors import new_stores
 
 
 def key(name: str) -> dg.AssetKey:
@@ -25,6 +31,9 @@ def test_asset_keys_groups_and_deps() -> None:
         "orders": ("marts", {"stg_orders", "stg_payments"}),
         "customers": ("marts", {"stg_customers", "orders"}),
         "orders_by_month": ("marts", {"stg_orders", "stg_payments"}),
+        "revenue_by_payment_method": ("marts", {"stg_payments"}),
+        "payments_by_month_and_method": ("marts", {"stg_orders", "stg_payments"}),
+        "orders_by_store": ("marts", {"stg_stores", "stg_orders", "stg_payments"}),
     }
     assert {k.to_user_string() for k in graph.get_all_asset_keys()} == set(expected)
     for name, (group, upstream) in expected.items():
@@ -34,14 +43,44 @@ def test_asset_keys_groups_and_deps() -> None:
         assert node.owners == ["team:analytics-engineering"], name
 
 
-def test_only_orders_by_month_is_partitioned_monthly() -> None:
+def test_each_partition_kind_has_its_one_model() -> None:
     graph = defs.resolve_asset_graph()
     partitioned = {
-        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned
+        k.to_user_string(): graph.get(k).partitions_def
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).is_partitioned
     }
-    assert partitioned == {"orders_by_month"}
-    assert graph.get(key("orders_by_month")).partitions_def == monthly_partitions
-    assert graph.get(key("orders_by_month")).backfill_policy == dg.BackfillPolicy.single_run()
+    assert partitioned == {
+        "orders_by_month": monthly_partitions,
+        "revenue_by_payment_method": payment_method_partitions,
+        "payments_by_month_and_method": month_and_method_partitions,
+        "orders_by_store": store_partitions,
+    }
+    single_run = dg.BackfillPolicy.single_run()
+    assert graph.get(key("orders_by_month")).backfill_policy == single_run
+    assert graph.get(key("revenue_by_payment_method")).backfill_policy == single_run
+    assert graph.get(key("payments_by_month_and_method")).backfill_policy == single_run
+    # One run per store, the way the sensor requests them.
+    assert graph.get(key("orders_by_store")).backfill_policy is None
+
+
+def test_warehouse_job_has_no_partitioned_asset() -> None:
+    job = defs.resolve_job_def("warehouse")
+    selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    assert "stg_stores" in selected
+    assert not selected & {
+        "orders_by_month",
+        "revenue_by_payment_method",
+        "payments_by_month_and_method",
+        "orders_by_store",
+    }
+
+
+def test_new_stores_sensor_targets_orders_by_store() -> None:
+    assert defs.resolve_sensor_def("new_stores") is new_stores
+    assert new_stores.asset_selection.resolve(defs.resolve_asset_graph()) == {
+        key("orders_by_store")
+    }
 
 
 def test_dbt_tests_are_asset_checks() -> None:
@@ -51,6 +90,11 @@ def test_dbt_tests_are_asset_checks() -> None:
     assert ("orders_by_month", "unique_orders_by_month_order_month") in checks
     assert ("orders_by_month", "not_null_orders_by_month_order_month") in checks
     assert ("orders", "unique_orders_order_id") in checks
+    assert (
+        "payments_by_month_and_method",
+        "unique_combination_payments_by_month_and_method_order_month__payment_method",
+    ) in checks
+    assert ("orders_by_store", "unique_orders_by_store_store_id") in checks
     assert (
         "stg_payments",
         "accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer__gift_card",

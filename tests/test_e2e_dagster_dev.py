@@ -95,6 +95,13 @@ def test_backfill_through_dagster_dev(db: Path, tmp_path: Path) -> None:
 
     assert model_rows(db) == expected_rows(db, "2018-01-01", "2018-05-01")
 
+    # Partition status lives in DAGSTER_HOME: a restarted `dagster dev` still has it.
+    with running_dagster_dev(tmp_path / "dagster_home", db, tmp_path / "restart.log") as url:
+        statuses = graphql(url, PARTITION_STATUS)["assetNodeOrError"]["assetPartitionStatuses"]
+        assert statuses["ranges"] == [
+            {"status": "MATERIALIZED", "startKey": "2018-01-01", "endKey": "2018-04-01"}
+        ]
+
 
 def _wait_for_backfill(url: str, backfill_id: str, tmp_path: Path, timeout: float) -> dict:
     deadline = time.monotonic() + timeout

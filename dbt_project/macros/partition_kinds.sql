@@ -1,0 +1,92 @@
+{#
+    The category and dynamic partition vars, beside partition_window() (the
+    time var). Both are validated in the on-run-start hook, before any SQL.
+
+    var             values                                   unset
+    --------------  ---------------------------------------  -------------------
+    payment_method  one of var('payment_methods'), or a      every payment method
+                    list of them (a Dagster run of several
+                    partitions passes a list)
+    store_id        a store id (integer, or its digits as    every store in
+                    text) that is in raw_stores               raw_stores
+#}
+
+{% macro payment_methods_selected() %}
+    {#- The validated list of payment methods to build, in var('payment_methods') order. -#}
+    {%- set allowed = var('payment_methods') -%}
+    {%- set value = var('payment_method', none) -%}
+    {%- if value is none -%}
+        {{- return(allowed) -}}
+    {%- endif -%}
+    {%- set expected = "expected one of " ~ tojson(allowed)
+        ~ " (the payment_methods var in dbt_project.yml), or a non-empty list of them" -%}
+    {%- if value is string -%}
+        {%- set values = [value] -%}
+    {%- elif value is iterable and value is not mapping -%}
+        {%- set values = value | list -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var payment_method=" ~ tojson(value | string) ~ ": " ~ expected ~ ".") }}
+    {%- endif -%}
+    {%- if values | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var payment_method=[]: " ~ expected ~ ".") }}
+    {%- endif -%}
+    {%- for method in values -%}
+        {%- if method is not string or method not in allowed -%}
+            {{ exceptions.raise_compiler_error(
+                "Invalid var payment_method=" ~ tojson(method | string) ~ ": " ~ expected ~ ".") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(allowed | select('in', values) | list) -}}
+{% endmacro %}
+
+
+{% macro store_id_selected() %}
+    {#- The validated store id to build, or none for every store. -#}
+    {%- set value = var('store_id', none) -%}
+    {%- if value is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set text = value | string -%}
+    {%- if value is boolean or not modules.re.fullmatch('[1-9][0-9]{0,17}', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var store_id=" ~ tojson(text)
+            ~ ": expected the id of a store in raw_stores, a positive integer.") }}
+    {%- endif -%}
+    {{- return(text | int) -}}
+{% endmacro %}
+
+
+{% macro validate_store_exists(store_id) %}
+    {#-
+        A store removed from raw_stores keeps its rows in orders_by_store: a
+        run for it would find no store, so it stops here instead of writing
+        nothing over its history.
+    -#}
+    {%- if store_id is none or not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from " ~ source('raw', 'raw_stores') ~ " where id = " ~ store_id
+    ).columns[0].values()[0] -%}
+    {%- if found == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Invalid var store_id=" ~ tojson(store_id | string)
+            ~ ": no such store in raw_stores; expected the id of a store in the data"
+            ~ " (a removed store keeps its rows in orders_by_store).") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro validate_partition_kind_vars() %}
+    {#- on-run-start hook, beside validate_partition_vars(). -#}
+    {%- do payment_methods_selected() -%}
+    {%- do validate_store_exists(store_id_selected()) -%}
+{% endmacro %}
+
+
+{% macro sql_strings(values) -%}
+    {#- Comma-separated SQL string literals: 'a', 'b'. -#}
+    {%- for value in values -%}'{{ value }}'{{ ", " if not loop.last }}{%- endfor -%}
+{%- endmacro %}

@@ -1,0 +1,84 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='store_id',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    The dynamic partition kind: one row per store, for the store of the var
+    store_id (unset: every store in raw_stores), and only that store, on the
+    first run too. A store that disappears from raw_stores keeps its row: a
+    run without store_id builds only the stores in the data, and
+    delete+insert deletes only the keys it inserts; a run with the id of a
+    missing store stops in the on-run-start hook (validate_store_exists).
+-#}
+{%- set store_id = store_id_selected() -%}
+
+with
+
+stores as (
+
+    select * from {{ ref('stg_stores') }}
+
+    {% if store_id is not none -%}
+        where store_id = {{ store_id }}
+    {%- endif %}
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_orders') }}
+
+    {% if store_id is not none -%}
+        where store_id = {{ store_id }}
+    {%- endif %}
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+),
+
+order_totals as (
+
+    select
+        orders.store_id,
+        count(distinct orders.order_id) as order_count,
+        count(distinct orders.customer_id) as customer_count,
+        min(orders.order_date) as first_order_date,
+        sum(payments.amount) as revenue
+
+    from orders
+
+    left join payments
+        on orders.order_id = payments.order_id
+
+    group by 1
+
+),
+
+final as (
+
+    select
+        stores.store_id,
+        stores.store_name,
+        stores.opened_date,
+        order_totals.first_order_date,
+        coalesce(order_totals.order_count, 0) as order_count,
+        coalesce(order_totals.customer_count, 0) as customer_count,
+        coalesce(cast(order_totals.revenue as decimal(18, 2)), 0) as revenue
+
+    from stores
+
+    left join order_totals
+        on stores.store_id = order_totals.store_id
+
+)
+
+select * from final

@@ -1,0 +1,94 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['order_month', 'payment_method'],
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    The two-dimensional partition kind: one row per (month, payment method)
+    cell, for the months of partition_window() times the methods of
+    payment_methods_selected(), and only those cells. The unique_key is the
+    pair, and dbt-duckdb's delete+insert with a list key deletes the target
+    rows matching a new row on every key column, so a run replaces exactly its
+    cells: other methods of the same month and other months of the same method
+    stay. Every cell gets a row, zeros when it has no payments.
+-#}
+{%- set window = partition_window() -%}
+{%- set methods = payment_methods_selected() -%}
+
+with
+
+cells as (
+
+    select
+        cast(months.order_month as date) as order_month,
+        methods.payment_method
+
+    from
+        unnest(
+            range(date '{{ window.start }}', date '{{ window.end }}', interval 1 month)
+        ) as months (order_month)
+
+    cross join
+        unnest([{{ sql_strings(methods) }}]) as methods (payment_method)
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_orders') }}
+
+    where
+        order_date >= date '{{ window.start }}'
+        and order_date < date '{{ window.end }}'
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+    where payment_method in ({{ sql_strings(methods) }})
+
+),
+
+cell_totals as (
+
+    select
+        cast(date_trunc('month', orders.order_date) as date) as order_month,
+        payments.payment_method,
+        count(*) as payment_count,
+        count(distinct payments.order_id) as order_count,
+        sum(payments.amount) as amount
+
+    from payments
+
+    inner join orders
+        on payments.order_id = orders.order_id
+
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        cells.order_month,
+        cells.payment_method,
+        coalesce(cell_totals.payment_count, 0) as payment_count,
+        coalesce(cell_totals.order_count, 0) as order_count,
+        coalesce(cast(cell_totals.amount as decimal(18, 2)), 0) as amount
+
+    from cells
+
+    left join cell_totals
+        on
+            cells.order_month = cell_totals.order_month
+            and cells.payment_method = cell_totals.payment_method
+
+)
+
+select * from final

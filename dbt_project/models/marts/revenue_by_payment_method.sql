@@ -1,0 +1,63 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='payment_method',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    The category partition kind: one row per payment method, for the methods
+    of payment_methods_selected() (var payment_method; unset, all of them) and
+    only those, on the first run too. Every selected method gets a row, zeros
+    when it has no payments, so delete+insert never leaves a method stale.
+-#}
+{%- set methods = payment_methods_selected() -%}
+
+with
+
+methods as (
+
+    select unnest([{{ sql_strings(methods) }}]) as payment_method
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+    where payment_method in ({{ sql_strings(methods) }})
+
+),
+
+method_totals as (
+
+    select
+        payment_method,
+        count(*) as payment_count,
+        count(distinct order_id) as order_count,
+        sum(amount) as amount
+
+    from payments
+
+    group by 1
+
+),
+
+final as (
+
+    select
+        methods.payment_method,
+        coalesce(method_totals.payment_count, 0) as payment_count,
+        coalesce(method_totals.order_count, 0) as order_count,
+        coalesce(cast(method_totals.amount as decimal(18, 2)), 0) as amount
+
+    from methods
+
+    left join method_totals
+        on methods.payment_method = method_totals.payment_method
+
+)
+
+select * from final
