@@ -10,7 +10,9 @@ from pydantic import Field
 
 from dagster_project.assets.raw import DUCKDB_POOL
 from dagster_project.dbt_vars import dbt_build_args, dbt_vars_for_window
+from dagster_project.duckdb_path import duckdb_path
 from dagster_project.locking import stream_naming_lock
+from dagster_project.partition_metadata import with_month_metadata
 from dagster_project.partitions import (
     backfill_policy,
     every_partition_month,
@@ -70,7 +72,9 @@ def monthly_dbt_models(
         if config.full_refresh
         else dbt.window_target_path(context.op.name, dbt_vars_for_window(window))
     )
-    yield from stream_naming_lock(dbt.cli(args, context=context, target_path=target_path))
+    events = stream_naming_lock(dbt.cli(args, context=context, target_path=target_path))
+    # Each partition's materialization gets its own month's numbers.
+    yield from with_month_metadata(context, events, duckdb_path())
 
 
 @dbt_assets(
