@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from dagster_project.duckdb_path import REPO_ROOT
 from dagster_project.generator import GeneratorConfig, generate_file
-from dagster_project.project import dbt_project
-from tests.support import run_dbt
+from dagster_project.project import DBT_PROJECT_DIR, dbt_project, manifest_is_fresh
+from tests.support import DBT_OUTPUT_DIR, run_dbt
 
-# Dagster's definitions read target/manifest.json at import: write it first,
-# the way a deploy would (`dagster dev` does the same through prepare_if_dev).
-dbt_project.preparer.prepare(dbt_project)
+
+def _prepare_manifest_once() -> None:
+    """Write target/manifest.json before Dagster's definitions are imported.
+
+    The way a deploy would (`dagster dev` does it through prepare_if_dev). Test
+    workers run in parallel: the first one parses under a lock, the others find
+    the manifest fresh and leave it alone, so none reads a half-written file.
+    """
+    lock_path = dbt_project.project_dir / "target" / ".prepare.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest_is_fresh(
+            dbt_project.manifest_path, DBT_PROJECT_DIR, REPO_ROOT / "profiles.yml"
+        ):
+            dbt_project.preparer.prepare(dbt_project)
+
+
+_prepare_manifest_once()
+# From here on every dbt process of this worker, from the dbt CLI, Dagster or a
+# `dagster dev` a test starts, writes under the worker's own target folder:
+# parallel workers never share dagster-dbt's per-window folders.
+os.environ["DBT_TARGET_PATH"] = str(DBT_OUTPUT_DIR)
+os.environ["DBT_LOG_PATH"] = str(DBT_OUTPUT_DIR / "logs")
 
 
 @pytest.fixture(scope="session")

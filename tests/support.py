@@ -19,6 +19,12 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
+# Tests run in parallel (pytest-xdist): each worker's dbt CLI runs get their own
+# target/ and logs/, so no two dbt processes write the same manifest or
+# partial-parse file, and each worker still parses partially between its runs.
+DBT_OUTPUT_DIR = (
+    DBT_PROJECT_DIR / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+)
 
 STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
 METHODS = ("credit_card", "coupon", "bank_transfer", "gift_card")
@@ -38,7 +44,13 @@ def run_dbt(
     args: list[str], db: Path, *, cwd: Path = DBT_PROJECT_DIR, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run the dbt CLI of this virtual environment against the DuckDB file `db`."""
-    env = {**os.environ, "DUCKDB_PATH": str(db), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "DUCKDB_PATH": str(db),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_TARGET_PATH": str(DBT_OUTPUT_DIR),
+        "DBT_LOG_PATH": str(DBT_OUTPUT_DIR / "logs"),
+    }
     result = subprocess.run(
         [str(DBT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
