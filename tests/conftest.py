@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from dagster_project.duckdb_path import REPO_ROOT
@@ -76,3 +77,10 @@ def db(built_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def raw_db(raw_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This test's own DuckDB file with the raw tables only."""
     return _own_copy(raw_template, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def instance():
+    """A throwaway Dagster instance: run and event storage in a temporary folder."""
+    with dg.instance_for_test() as test_instance:
+        yield test_instance

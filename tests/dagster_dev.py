@@ -27,6 +27,71 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+LAUNCH = """
+mutation Launch($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message stack }
+    ... on InvalidSubsetError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+
+BACKFILL = """
+query Backfill($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    ... on PartitionBackfill {
+      status
+      numPartitions
+      assetBackfillData {
+        assetBackfillStatuses {
+          ... on AssetPartitionsStatusCounts {
+            assetKey { path }
+            numPartitionsTargeted
+            numPartitionsMaterialized
+            numPartitionsFailed
+          }
+        }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+TERMINAL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+
+
+def run_backfill(
+    url: str, partition_names: list[str], asset: str, log_file: Path, timeout: float = 300
+) -> dict:
+    """Launch a backfill of `asset` as the UI does, and return it once it has finished."""
+    launched = graphql(
+        url,
+        LAUNCH,
+        {
+            "params": {
+                "partitionNames": partition_names,
+                "assetSelection": [{"path": [asset]}],
+                "fromFailure": False,
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        backfill = graphql(url, BACKFILL, {"id": launched["backfillId"]})
+        if backfill["partitionBackfillOrError"].get("status") in TERMINAL:
+            return backfill["partitionBackfillOrError"]
+        time.sleep(2)
+    raise AssertionError(
+        f"backfill {launched['backfillId']} not finished after {timeout} s:\n"
+        f"{log_file.read_text()[-5000:]}"
+    )
+
+
 def graphql(url: str, query: str, variables: dict | None = None) -> dict:
     """POST a GraphQL query to the webserver; raise on GraphQL errors."""
     body = json.dumps({"query": query, "variables": variables or {}}).encode()

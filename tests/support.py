@@ -26,6 +26,10 @@ DBT_OUTPUT_DIR = (
     DBT_PROJECT_DIR / "target" / f"pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 )
 
+# The run tags of a single-run backfill over a range of partitions.
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
 STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
 METHODS = ("credit_card", "coupon", "bank_transfer", "gift_card")
 # The columns of orders_by_month the tests compare, in this order.

@@ -17,6 +17,8 @@ from dagster_project.partitions import (
     orders_by_month_schedule,
 )
 from tests.support import (
+    RANGE_END,
+    RANGE_START,
     dbt_vars,
     execute,
     expected_rows,
@@ -24,15 +26,6 @@ from tests.support import (
     run_dbt,
     snapshot,
 )
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
 
 
 def test_late_orders_appear_in_their_month_only(db: Path, instance: dg.DagsterInstance) -> None:

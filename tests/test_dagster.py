@@ -7,12 +7,13 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from dagster_project.assets.dbt import dbt_models, monthly_dbt_models
 from dagster_project.assets.raw import raw_tables
 from dagster_project.definitions import defs
 from tests.support import (
+    RANGE_END,
+    RANGE_START,
     dbt_vars,
     expected_rows,
     model_rows,
@@ -22,14 +23,6 @@ from tests.support import (
 )
 
 ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
 
 
 def materialize_month(instance: dg.DagsterInstance, key: str) -> dg.ExecuteInJobResult:

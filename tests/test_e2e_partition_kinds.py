@@ -7,9 +7,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.dagster_dev import graphql, running_dagster_dev
+from tests.dagster_dev import run_backfill, running_dagster_dev
 from tests.kinds_support import cell_rows, expected_cells
-from tests.test_e2e_dagster_dev import LAUNCH, _wait_for_backfill
 
 pytestmark = pytest.mark.e2e
 
@@ -22,20 +21,9 @@ def test_2d_backfill_builds_exactly_its_cells(db: Path, tmp_path: Path) -> None:
     home = tmp_path / "dagster_home"
     keys = [f"{month}|{method}" for month in MONTHS for method in METHODS]
     with running_dagster_dev(home, db, tmp_path / "dagster_dev.log") as url:
-        launched = graphql(
-            url,
-            LAUNCH,
-            {
-                "params": {
-                    "partitionNames": keys,
-                    "assetSelection": [{"path": ["payments_by_month_and_method"]}],
-                    "fromFailure": False,
-                }
-            },
-        )["launchPartitionBackfill"]
-        assert launched["__typename"] == "LaunchBackfillSuccess", launched
-
-        backfill = _wait_for_backfill(url, launched["backfillId"], tmp_path, timeout=300)
+        backfill = run_backfill(
+            url, keys, "payments_by_month_and_method", tmp_path / "dagster_dev.log"
+        )
         assert backfill["status"] in {"COMPLETED", "COMPLETED_SUCCESS"}, backfill
         (counts,) = backfill["assetBackfillData"]["assetBackfillStatuses"]
         assert counts["numPartitionsMaterialized"] == 6

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from dagster_project.assets.partition_kinds import (
     orders_by_store_model,
@@ -22,16 +21,7 @@ from tests.kinds_support import (
     expected_cells,
     store_rows,
 )
-from tests.support import dbt_vars, execute, run_dbt, snapshot
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
+from tests.support import RANGE_END, RANGE_START, dbt_vars, execute, run_dbt, snapshot
 
 
 def materialize(

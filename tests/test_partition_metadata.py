@@ -67,12 +67,6 @@ def test_a_failed_dbt_run_still_passes_its_events_on() -> None:
     assert seen == ["model event", "check event"]
 
 
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
-
-
 def test_range_run_gives_each_partition_its_own_numbers(
     db: Path, instance: dg.DagsterInstance
 ) -> None:

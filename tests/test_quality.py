@@ -5,20 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from dagster_project.assets.dbt import dbt_models, monthly_dbt_models
 from dagster_project.definitions import defs
-from tests.support import execute
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
+from tests.support import RANGE_END, RANGE_START, execute
 
 
 def evaluations(result: dg.ExecuteInJobResult) -> dict[str, dg.AssetCheckEvaluation]:

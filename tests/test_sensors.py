@@ -21,12 +21,6 @@ from tests.support import execute
 STORES = "stores"
 
 
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
-
-
 def tick(instance: dg.DagsterInstance) -> dg.SensorResult | dg.SkipReason:
     """One sensor evaluation, its partition requests applied as the daemon would."""
     result = new_stores(dg.build_sensor_context(instance=instance))
