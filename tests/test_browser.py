@@ -23,8 +23,15 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.definitions import defs
 from tests.dagster_dev import DAGSTER, running_dagster_dev
 from tests.support import COLUMNS, REPO_ROOT, expected_rows, model_rows
+
+# The asset checks of orders_by_month: its dbt tests and the reconciliation test.
+CHECKS = sum(
+    key.asset_key.to_user_string() == "orders_by_month"
+    for key in defs.resolve_asset_graph().asset_check_keys
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -146,7 +153,7 @@ def test_backfill_journey_in_the_browser(
 
         # The dbt tests as asset checks, with this run's results.
         page.goto(f"{url}/assets/orders_by_month?view=checks")
-        page.get_by_text("Checks (2)").wait_for()
+        page.get_by_text(f"Checks ({CHECKS})").wait_for()
         page.get_by_text("Passed", exact=True).wait_for()
         page.screenshot(path=screenshots / "asset-checks.png")
 
@@ -154,7 +161,7 @@ def test_backfill_journey_in_the_browser(
         # check results and how much of the partitioned asset is filled.
         page.goto(f"{url}/assets/orders_by_month?view=lineage&lineageScope=upstream&lineageDepth=2")
         page.get_by_text("raw_payments").first.wait_for()
-        page.get_by_text("2 / 2 Passed").wait_for()
+        page.get_by_text(f"{CHECKS} / {CHECKS} Passed").wait_for()
         page.wait_for_timeout(1000)  # let the graph settle its layout
         page.screenshot(path=screenshots / "asset-graph.png")
         context.close()
