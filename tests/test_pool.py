@@ -21,6 +21,9 @@ def test_concurrent_runs_take_turns_on_the_duckdb_file(db: Path, tmp_path: Path)
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    # Create the instance's storage once, as `dagster dev` would: two processes
+    # creating fresh SQLite storage at the same moment race on its migrations.
+    dg.DagsterInstance.from_config(str(home)).dispose()
     env = {**os.environ, "DAGSTER_HOME": str(home), "DUCKDB_PATH": str(db)}
     module = ["-m", "dagster_project.definitions"]
     commands = [
