@@ -11,6 +11,7 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from dagster_project.assets.dbt import translator
 from dagster_project.assets.raw import DUCKDB_POOL
 from dagster_project.dbt_vars import (
     dbt_vars_for_cells,
@@ -23,9 +24,6 @@ from dagster_project.partitions import (
     store_partitions,
 )
 from dagster_project.project import dbt_project
-from dagster_project.translator import JaffleShopTranslator
-
-translator = JaffleShopTranslator()
 
 
 @dbt_assets(
