@@ -11,7 +11,7 @@ from dagster_project.assets.partition_kinds import (
 from dagster_project.assets.raw import raw_tables
 from dagster_project.partitions import orders_by_month_job, orders_by_month_schedule
 from dagster_project.project import dbt_project
-from dagster_project.resources import FastDbtCliResource
+from dagster_project.resources import FastDbtCliResource, dbt_in_process_setting
 from dagster_project.sensors import new_stores
 
 ASSETS = [
@@ -36,9 +36,11 @@ defs = dg.Definitions(
     jobs=[warehouse_job, orders_by_month_job],
     schedules=[orders_by_month_schedule],
     sensors=[new_stores],
-    # DbtCliResource without dagster-dbt's per-run `dbt --version` subprocess
-    # and unused adapter (dagster_project/resources.py).
-    resources={"dbt": FastDbtCliResource(project_dir=dbt_project)},
+    # DbtCliResource with dbt in the run's process, without dagster-dbt's
+    # per-run `dbt --version` subprocess and unused adapter (resources.py).
+    resources={
+        "dbt": FastDbtCliResource(project_dir=dbt_project, in_process=dbt_in_process_setting())
+    },
     # One DuckDB writer at a time makes parallel steps useless, and the
     # in-process executor saves a child process per step.
     executor=dg.in_process_executor,
