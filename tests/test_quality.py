@@ -8,7 +8,9 @@ import dagster as dg
 
 from dagster_project.assets.dbt import dbt_models, monthly_dbt_models
 from dagster_project.definitions import defs
-from tests.support import RANGE_END, RANGE_START, execute
+from tests.support import RANGE_END, RANGE_START, execute, run_dbt
+
+ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
 
 
 def evaluations(result: dg.ExecuteInJobResult) -> dict[str, dg.AssetCheckEvaluation]:
@@ -78,17 +80,33 @@ def test_reconciliation_fails_when_a_materialized_month_is_stale(
         "insert into raw_orders (id, user_id, order_date, status, store_id) "
         "values (999999, 1, date '2018-02-14', 'placed', 1)",
     )
+    # A run of another month checks its own window only: its cost does not
+    # grow with history, and it does not see February.
     other_month = dg.materialize(
         [monthly_dbt_models],
         partition_key="2019-06-01",
         resources=defs.resources,
         instance=instance,
+    )
+    assert evaluations(other_month)["orders_by_month_reconciles"].passed
+
+    # The check alone over every materialized month (no model rebuilt) finds it,
+    checks_only = dg.materialize(
+        [monthly_dbt_models],
+        selection=dg.AssetSelection.checks_for_assets(ORDERS_BY_MONTH),
+        resources=defs.resources,
+        instance=instance,
         raise_on_error=False,
     )
-    check = evaluations(other_month)["orders_by_month_reconciles"]
+    assert not checks_only.get_asset_materialization_events()
+    check = evaluations(checks_only)["orders_by_month_reconciles"]
     assert not check.passed
-    assert check.asset_key == dg.AssetKey("orders_by_month")
+    assert check.asset_key == ORDERS_BY_MONTH
     assert check.severity == dg.AssetCheckSeverity.ERROR
+    # and so does the dbt CLI without vars: every partition month.
+    audit = run_dbt(["test", "--select", "orders_by_month_reconciles"], db, check=False)
+    assert audit.returncode == 1, audit.stdout
+    assert "FAIL 1 orders_by_month_reconciles" in audit.stdout
 
     # Re-materializing the stale month reconciles the table again.
     fixed = dg.materialize(
@@ -98,6 +116,7 @@ def test_reconciliation_fails_when_a_materialized_month_is_stale(
         instance=instance,
     )
     assert evaluations(fixed)["orders_by_month_reconciles"].passed
+    run_dbt(["test", "--select", "orders_by_month_reconciles"], db)
 
 
 def test_reconciliation_is_a_described_check_on_orders_by_month() -> None:
@@ -105,4 +124,4 @@ def test_reconciliation_is_a_described_check_on_orders_by_month() -> None:
     spec = specs["orders_by_month_reconciles"]
     assert spec.asset_key == dg.AssetKey("orders_by_month")
     assert spec.description is not None
-    assert spec.description.startswith("Reconciliation: summed over the months")
+    assert spec.description.startswith("Reconciliation: summed over the months of the run's")
