@@ -3,7 +3,7 @@
 dagster-dbt starts every dbt command as a child process and reads dbt's JSON
 log lines from its stdout. A new process pays, each run, what this one has
 already paid: starting Python and importing dbt (dagster-dbt imports most of
-dbt itself), about 2 s of a 3.3 s one-month `dbt run` on a 2-core machine.
+dbt itself), about 1.7 s of a 3.1 s one-month `dbt run` on a 2-core machine.
 
 `DbtProcess` is the part of `subprocess.Popen` that dagster-dbt's
 `DbtCliInvocation` uses (`args`, `stdout`, `wait`, `returncode`,

@@ -70,9 +70,9 @@ def monthly_dbt_models(
             else dbt.window_target_path(context.op.name, dbt_vars_for_window(window))
         )
     else:
-        # Dagster runs an asset's checks without a partition ("Execute checks"
-        # in the UI). Without window vars the dbt tests cover every partition
-        # month: the audit of the whole table, with no model rebuilt.
+        # A run of the checks alone: Dagster runs these unpartitioned checks
+        # without a partition. Without window vars the dbt tests cover every
+        # partition month: the audit of the whole table, no model rebuilt.
         if ORDERS_BY_MONTH in context.selected_asset_keys:
             raise dg.Failure(description="orders_by_month is partitioned: select partitions.")
         args, target_path = ["build"], None
