@@ -20,8 +20,11 @@ dbt itself), about 1.7 s of a 3.1 s one-month `dbt run` on a 2-core machine.
   the length of the command and then restored; relative paths are resolved
   against the folder the child would have started in.
 - An interrupt (Dagster's run termination, Ctrl-C) is raised in dbt's thread
-  as KeyboardInterrupt: dbt cancels its queries and returns, as it does on
-  Ctrl-C in a terminal.
+  as KeyboardInterrupt, which dbt handles as it handles Ctrl-C in a terminal:
+  it skips what has not started and returns. Python delivers it once dbt's
+  thread runs Python again, so a statement already inside DuckDB finishes (or
+  rolls back with its transaction) first; a child process would be stopped
+  inside the statement.
 
 dbt supports one programmatic invocation at a time per process, so a second
 one while another runs is refused with a clear error rather than interleaved.
@@ -39,7 +42,7 @@ import subprocess
 import threading
 import types
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,7 @@ class DbtProcess:
                 "In-process dbt runs one command at a time: finish reading the first "
                 "command's events, or set DBT_IN_PROCESS=false to run dbt as a child process."
             )
+        self._saved_env: dict[str, str | None] = {}
         try:
             self._saved_env = _apply(child_environment(env or os.environ, Path(cwd or os.getcwd())))
             read_fd, write_fd = os.pipe()
@@ -77,6 +81,7 @@ class DbtProcess:
             self._thread = threading.Thread(target=self._invoke, name="dbt", daemon=True)
             self._thread.start()
         except BaseException:
+            _restore(self._saved_env)
             _one_at_a_time.release()
             raise
 
@@ -100,14 +105,18 @@ class DbtProcess:
                 # Usage errors come back without a log event: say them, as the CLI would.
                 self._log.write(f"dbt failed: {result.exception}\n")
         except BaseException as error:  # an interrupt between dbt's own handlers
-            self._log.write(f"dbt failed: {error!r}\n")
+            with suppress(OSError):  # the reader may be gone
+                self._log.write(f"dbt failed: {error!r}\n")
         finally:
-            stop_capture_stdout_logs()
-            _release_duckdb()
-            _restore(self._saved_env)
-            self.returncode = returncode
-            self._log.close()
-            _one_at_a_time.release()
+            try:
+                stop_capture_stdout_logs()
+                _release_duckdb()
+            finally:
+                _restore(self._saved_env)
+                self.returncode = returncode
+                with suppress(OSError):
+                    self._log.close()  # the reader sees the end of dbt's output
+                _one_at_a_time.release()
 
     def poll(self) -> int | None:
         return None if self._thread.is_alive() else self.returncode
