@@ -81,7 +81,7 @@ class DbtProcess:
             self._thread = threading.Thread(target=self._invoke, name="dbt", daemon=True)
             self._thread.start()
         except BaseException:
-            _restore(self._saved_env)
+            _set(self._saved_env)
             _one_at_a_time.release()
             raise
 
@@ -112,7 +112,7 @@ class DbtProcess:
                 stop_capture_stdout_logs()
                 _release_duckdb()
             finally:
-                _restore(self._saved_env)
+                _set(self._saved_env)
                 self.returncode = returncode
                 with suppress(OSError):
                     self._log.close()  # the reader sees the end of dbt's output
@@ -184,10 +184,6 @@ def _apply(changes: Mapping[str, str | None]) -> dict[str, str | None]:
     saved = {key: os.environ.get(key) for key in changes}
     _set(changes)
     return saved
-
-
-def _restore(saved: Mapping[str, str | None]) -> None:
-    _set(saved)
 
 
 def _set(values: Mapping[str, str | None]) -> None:

@@ -56,9 +56,10 @@ IN_PROCESS_ENV = "DBT_IN_PROCESS"
 def dbt_in_process_setting(environ: dict[str, str] | os._Environ = os.environ) -> bool:
     """DBT_IN_PROCESS: true (the default) runs dbt in the run's process, false as a child."""
     value = environ.get(IN_PROCESS_ENV, "true")
-    if value.strip().lower() in {"true", "1", "yes", ""}:
+    word = value.strip().lower()
+    if word in {"true", "1", "yes", ""}:
         return True
-    if value.strip().lower() in {"false", "0", "no"}:
+    if word in {"false", "0", "no"}:
         return False
     raise ValueError(f"{IN_PROCESS_ENV}={value!r}: expected true or false.")
 
@@ -102,18 +103,12 @@ class FastDbtCliResource(DbtCliResource):
 
     def runs_dbt_in_process(self) -> bool:
         """in_process, and the executable is the dbt-core installed beside this Python."""
-        return (
-            self.in_process
-            and _installed_dbt_core_version() is not None
-            and _is_this_environments_dbt(self.dbt_executable)
-        )
+        return self.in_process and _this_environments_dbt_core(self.dbt_executable) is not None
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        installed = _installed_dbt_core_version()
-        if installed is not None and _is_this_environments_dbt(self.dbt_executable):
-            return installed
-        return super()._cli_version
+        installed = _this_environments_dbt_core(self.dbt_executable)
+        return installed if installed is not None else super()._cli_version
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
         if self.with_adapter:
@@ -153,6 +148,14 @@ class FastDbtCliResource(DbtCliResource):
 def window_dir_name(name: str, dbt_vars: dict[str, str]) -> str:
     """The folder name `<name>-<partition_start>-<partition_end>` for a window's vars."""
     return f"{name}-{dbt_vars['partition_start']}-{dbt_vars['partition_end']}"
+
+
+def _this_environments_dbt_core(executable: str) -> version.Version | None:
+    """dbt-core's version when `executable` is the dbt installed beside this Python, else None."""
+    installed = _installed_dbt_core_version()
+    if installed is None or not _is_this_environments_dbt(executable):
+        return None
+    return installed
 
 
 def _installed_dbt_core_version() -> version.Version | None:
