@@ -1,16 +1,12 @@
-"""The raw jaffle-shop tables, made by the project's own generator."""
+"""The raw jaffle-shop tables, written by the project's own generator."""
 
 import datetime as dt
 
 import dagster as dg
-import duckdb
 
-from dagster_project.duckdb_path import duckdb_path
-from dagster_project.duckdb_settings import apply_duckdb_settings
-from dagster_project.generator import GeneratorConfig, generate
-
-RAW_TABLES = ("raw_customers", "raw_orders", "raw_payments", "raw_stores")
-DUCKDB_POOL = "duckdb"
+from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig
+from dagster_project.lib.project import warehouse_kind
+from dagster_project.lib.warehouse import POOL, warehouse
 
 
 class RawDataConfig(dg.Config):
@@ -27,32 +23,29 @@ class RawDataConfig(dg.Config):
         dg.AssetSpec(
             table,
             group_name="raw",
-            kinds={"duckdb"},
+            kinds={warehouse_kind()},
             owners=["team:analytics-engineering"],
             description=f"Generated jaffle-shop {table.removeprefix('raw_')}.",
         )
         for table in RAW_TABLES
     ],
-    pool=DUCKDB_POOL,
+    pool=POOL,
 )
 def raw_tables(context: dg.AssetExecutionContext, config: RawDataConfig):
-    """Write the raw tables with the deterministic generator."""
+    """Write the raw tables into the dbt target's warehouse with the deterministic generator."""
     generator_config = GeneratorConfig(
         orders=config.orders,
         start=dt.date.fromisoformat(config.start),
         end=dt.date.fromisoformat(config.end),
         seed=config.seed,
     )
-    path = duckdb_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as con:
-        apply_duckdb_settings(con)
-        counts = generate(con, generator_config)
+    target = warehouse()
+    counts = target.write_raw(generator_config)
     for table in RAW_TABLES:
         yield dg.MaterializeResult(
             asset_key=table,
             metadata={
                 "dagster/row_count": counts[table],
-                "duckdb_path": dg.MetadataValue.path(str(path)),
+                "warehouse": dg.MetadataValue.text(target.location),
             },
         )

@@ -4,10 +4,11 @@ Same parameters, same rows: every random choice is `hash(row id, seed, salt)`,
 with no global random state. Order ids increase with order_date (as in a real
 shop), and the number of orders per day grows linearly, doubling over the span.
 
-Run it without Dagster (the dbt-only path):
+It writes through the warehouse seam (dagster_project/lib/warehouse), into
+the dbt target's warehouse. Without Dagster (the dbt-only path):
 
-    python -m dagster_project.generator                   # default small set
-    python -m dagster_project.generator --orders 10000000 --end 2026-10-31
+    jaffle-generate                                  # default small set
+    jaffle-generate --orders 10000000 --end 2026-10-31
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import argparse
 import datetime as dt
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
-from dagster_project.duckdb_path import duckdb_path
-from dagster_project.duckdb_settings import apply_duckdb_settings
+# The tables generate() writes, in the order it writes them.
+RAW_TABLES = ("raw_stores", "raw_customers", "raw_orders", "raw_payments")
 
 # Stores open over time; a store is in the data only if it opened by the last
 # day generated, so a later --end brings new stores (a dynamic partition).
@@ -44,9 +46,6 @@ FIRST_NAMES = (
     "Frank", "Jennifer", "Henry", "Fred", "Amy", "Kathleen", "Steve", "Teresa",
     "Amanda", "Kimberly", "Johnny", "Virginia", "Anna",
 )  # fmt: skip
-
-STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
-PAYMENT_METHODS = ("credit_card", "coupon", "bank_transfer", "gift_card")
 
 
 @dataclass(frozen=True)
@@ -210,48 +209,31 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
         """
     )
     return {
-        table: con.execute(f"select count(*) from {table}").fetchone()[0]
-        for table in ("raw_customers", "raw_orders", "raw_payments", "raw_stores")
+        table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in RAW_TABLES
     }
 
 
-def generate_file(path: Path, config: GeneratorConfig) -> dict[str, int]:
-    """Generate into the DuckDB file at `path`, creating its folder.
-
-    The connection gets the profile's memory and thread limits, so 100M
-    orders spill to disk instead of outgrowing the machine.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as con:
-        apply_duckdb_settings(con)
-        return generate(con, config)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Command line: write the raw tables into the project's DuckDB file."""
+    """Command line: write the raw tables into the dbt target's warehouse."""
     defaults = GeneratorConfig()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=defaults.orders)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=defaults.start)
     parser.add_argument("--end", type=dt.date.fromisoformat, default=defaults.end)
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument(
-        "--path",
-        type=Path,
-        default=None,
-        help="DuckDB file (default: DUCKDB_PATH, else data/jaffle_shop.duckdb)",
-    )
     args = parser.parse_args(argv)
     try:
         config = GeneratorConfig(args.orders, args.start, args.end, args.seed)
     except ValueError as error:
         parser.error(str(error))
-    path = args.path or duckdb_path()
+    from dagster_project.lib.warehouse import warehouse
+
+    target = warehouse()
     began = time.perf_counter()
-    counts = generate_file(path, config)
+    counts = target.write_raw(config)
     elapsed = time.perf_counter() - began
     summary = ", ".join(f"{table} {count:,}" for table, count in counts.items())
-    print(f"{path}: {summary} in {elapsed:.1f} s")
+    print(f"{target.location}: {summary} in {elapsed:.1f} s")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,142 @@
+"""The dbt models as Dagster assets: one `@dbt_assets` per partitions definition.
+
+Every body is the same few lines: the run's partitions become dbt vars (a pure
+function of `dagster_project.lib.dbt_vars`) and `dbt_build` runs them
+(`dagster_project.lib.dbt_run`). dagster-dbt turns the dbt tests into asset
+checks, and `dbt build` runs them right after their model.
+"""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+from pydantic import Field
+
+from dagster_project.defs.partitions import (
+    all_months_window,
+    month_and_method_partitions,
+    monthly_partitions,
+    payment_method_partitions,
+    store_partitions,
+)
+from dagster_project.lib import settings
+from dagster_project.lib.dbt_run import dbt_build
+from dagster_project.lib.dbt_vars import (
+    dbt_vars_for_cells,
+    dbt_vars_for_payment_methods,
+    dbt_vars_for_stores,
+    dbt_vars_for_window,
+)
+from dagster_project.lib.project import dbt_project
+from dagster_project.lib.translator import JaffleShopTranslator
+from dagster_project.lib.warehouse import POOL
+
+translator = JaffleShopTranslator()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    # Each partitioned model is incremental and has its own @dbt_assets below.
+    exclude="config.materialized:incremental",
+    dagster_dbt_translator=translator,
+    pool=POOL,
+)
+def unpartitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging views and mart tables, rebuilt whole."""
+    yield from dbt_build(context, dbt)
+
+
+class OrdersByMonthConfig(dg.Config):
+    """Run config of orders_by_month (Launchpad: ops.orders_by_month_model.config)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Drop and rebuild orders_by_month from scratch (dbt --full-refresh). "
+            "Only for a run over every partition: select all partitions."
+        ),
+    )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="orders_by_month",
+    partitions_def=monthly_partitions,
+    # single_run by default: a backfill of N months is one dbt command and one
+    # delete+insert (DAGSTER_BACKFILL_POLICY, docs/settings.md).
+    backfill_policy=settings.backfill_policy(),
+    dagster_dbt_translator=translator,
+    pool=POOL,
+)
+def orders_by_month_model(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: OrdersByMonthConfig
+):
+    """Time: orders_by_month for the run's months; or its checks alone, over every month."""
+    if not (context.has_partition_key or context.has_partition_key_range):
+        # A run of the checks alone: Dagster runs these unpartitioned checks
+        # without a partition. Without vars the dbt tests cover every
+        # partition month: the audit of the whole table, no model rebuilt.
+        yield from dbt_build(context, dbt)
+        return
+    window = context.partition_time_window
+    if config.full_refresh:
+        # A full refresh recreates the table, so it must cover every month,
+        # or only the run's months would be left.
+        every = all_months_window()
+        if (window.start, window.end) != (every.start, every.end):
+            raise dg.Failure(
+                description=(
+                    "full_refresh rebuilds orders_by_month from scratch, so the run must target "
+                    f"every partition ({every.start:%Y-%m-%d} up to {every.end:%Y-%m-%d}, "
+                    f"exclusive), not [{window.start:%Y-%m-%d}, {window.end:%Y-%m-%d}): select "
+                    "all partitions, or run without full_refresh."
+                )
+            )
+        yield from dbt_build(context, dbt, full_refresh=True)
+        return
+    yield from dbt_build(context, dbt, dbt_vars_for_window(window))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="revenue_by_payment_method",
+    partitions_def=payment_method_partitions,
+    backfill_policy=settings.backfill_policy(),
+    dagster_dbt_translator=translator,
+    pool=POOL,
+)
+def revenue_by_payment_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Category: revenue_by_payment_method for the run's payment methods."""
+    yield from dbt_build(context, dbt, dbt_vars_for_payment_methods(context.partition_keys))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="payments_by_month_and_method",
+    partitions_def=month_and_method_partitions,
+    backfill_policy=settings.backfill_policy(),
+    dagster_dbt_translator=translator,
+    pool=POOL,
+)
+def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Two-dimensional: payments_by_month_and_method for the run's months x methods."""
+    keys = [month_and_method_partitions.get_partition_key_from_str(k) for k in context.partition_keys]
+    methods = [key.keys_by_dimension["payment_method"] for key in keys]
+    dbt_vars = dbt_vars_for_cells(context.partition_time_window, methods, len(keys))
+    yield from dbt_build(context, dbt, dbt_vars)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="orders_by_store",
+    partitions_def=store_partitions,
+    backfill_policy=settings.backfill_policy(),
+    dagster_dbt_translator=translator,
+    pool=POOL,
+)
+def orders_by_store_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Dynamic: orders_by_store for the run's stores."""
+    yield from dbt_build(context, dbt, dbt_vars_for_stores(context.partition_keys))

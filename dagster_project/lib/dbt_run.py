@@ -1,0 +1,53 @@
+"""The one way every dbt asset runs dbt.
+
+Each `@dbt_assets` body turns its run's partitions into dbt vars (a pure
+function of `dagster_project.lib.dbt_vars`) and calls `dbt_build`, which
+
+- runs `dbt build` with those vars through the dbt resource, so the model and
+  its data tests (Dagster's asset checks) run in one command;
+- turns a warehouse's known trouble (DuckDB's file lock) into a failure that
+  says what to do, naming the holder;
+- adds each orders_by_month partition's own numbers to its materialization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtCliRuntimeError, DbtCliResource
+
+from dagster_project.lib.dbt_vars import dbt_build_args
+from dagster_project.lib.partition_metadata import ORDERS_BY_MONTH, add_month_metadata
+from dagster_project.lib.warehouse import warehouse
+
+
+def dbt_build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    dbt_vars: Mapping[str, Any] | None = None,
+    *,
+    full_refresh: bool = False,
+) -> Iterator[Any]:
+    """`dbt build` of the context's selection with `dbt_vars`; yields its Dagster events."""
+    invocation = dbt.cli(dbt_build_args(dbt_vars, full_refresh=full_refresh), context=context)
+    # Held until dbt has finished, so each partition's numbers can be read
+    # before the Output that carries them is handed to Dagster. If dbt fails,
+    # the events seen so far still go out, then the error.
+    events = []
+    try:
+        events.extend(invocation.stream())
+    except Exception as error:
+        yield from events
+        message = (
+            warehouse().failure_message(str(error))
+            if isinstance(error, DagsterDbtCliRuntimeError)
+            else None
+        )
+        if message is None:
+            raise
+        raise dg.Failure(description=message) from error
+    if ORDERS_BY_MONTH in context.selected_asset_keys:
+        add_month_metadata(context, warehouse())
+    yield from events

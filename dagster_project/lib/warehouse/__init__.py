@@ -1,0 +1,97 @@
+"""The warehouse seam: every Python read or write of the warehouse goes through here.
+
+Which warehouse, and how to reach it, is dbt's profile, `profiles.yml`: the
+target that dbt's own setting DBT_TARGET names, else the profile's default,
+`duckdb`. `warehouse()` renders that profile with dbt's own loader (as
+dagster-dbt does for its adapter), so dbt and Python always open the same
+database, and returns the target's implementation:
+
+    duckdb     dagster_project/lib/warehouse/duckdb.py
+    postgres   dagster_project/lib/warehouse/postgres.py
+
+Each implementation is the only module that imports its database driver, and
+each is imported only when its target is used. What the rest of the project
+asks of a warehouse is the `Warehouse` protocol below.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR
+
+if TYPE_CHECKING:
+    from dagster_project.lib.generator import GeneratorConfig
+
+# The Dagster pool of every asset that writes the warehouse. Its limit, in the
+# Dagster instance's dagster.yaml, is how many may write at once: 1 for DuckDB
+# (one writer process per file).
+POOL = "warehouse"
+
+
+class Unavailable(Exception):
+    """The warehouse can't answer now (no data yet, a writer holds it): say why, try later."""
+
+
+class Warehouse(Protocol):
+    """What the Dagster code asks of a warehouse."""
+
+    #: dbt's target name, e.g. "duckdb"
+    target: str
+    #: Dagster's asset kind for the tables it holds, e.g. "duckdb"
+    kind: str
+    #: where the data lives, for people: a file path or a database URL without password
+    location: str
+
+    def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
+        """(Re)create the raw tables with the generator's rows; return each table's count."""
+        ...
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        """Rows of a read-only query, as dicts keyed by column name."""
+        ...
+
+    def store_ids(self) -> list[str]:
+        """The ids in raw_stores, as text, without waiting; raise Unavailable if it can't now."""
+        ...
+
+    def failure_message(self, error_text: str) -> str | None:
+        """One sentence for a user if a dbt error is this warehouse's known trouble, else None."""
+        ...
+
+
+def warehouse(environ: Mapping[str, str] = os.environ) -> Warehouse:
+    """The warehouse of the dbt target DBT_TARGET (default: the profile's, DuckDB)."""
+    return _warehouse(frozenset(environ.items()))
+
+
+@functools.cache
+def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
+    target, credentials = dbt_profile_target(dict(environ))
+    if credentials.type == "duckdb":
+        from dagster_project.lib.warehouse.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse.from_credentials(target, credentials)
+    raise ValueError(
+        f"DBT_TARGET={target!r} is a {credentials.type} target, which this project has no "
+        "Python support for: expected a duckdb target."
+    )
+
+
+def dbt_profile_target(environ: Mapping[str, str]) -> tuple[str, Any]:
+    """(target name, dbt credentials) of profiles.yml for DBT_TARGET, rendered by dbt."""
+    from argparse import Namespace
+
+    from dbt.config.runtime import load_profile
+    from dbt.flags import set_from_args
+    from dbt_common.context import set_invocation_context
+
+    # dbt's env_var() reads the invocation context; flags.PROFILES_DIR is the
+    # folder profiles.yml is read from (its DuckDB path rule uses it).
+    set_invocation_context(dict(environ))
+    set_from_args(Namespace(profiles_dir=str(PROFILES_DIR)), None)
+    profile = load_profile(str(DBT_PROJECT_DIR), {}, None, environ.get("DBT_TARGET") or None)
+    return profile.target_name, profile.credentials

@@ -1,0 +1,87 @@
+"""DuckDB: one file, one writer process at a time.
+
+Connections come from dagster-duckdb's `DuckDBResource` with the profile's
+`settings:` (memory_limit, threads), so a Python process that writes the file
+obeys the same limits as dbt. DuckDB lets one process write a file, and while
+it writes no other process may even read it: the sensor's read therefore
+gives up at once (`Unavailable`) instead of waiting, and a dbt failure on the
+lock is turned into one sentence that names the holder.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.lib.generator import GeneratorConfig, generate
+from dagster_project.lib.warehouse import Unavailable
+
+# 'Could not set lock on file "...": Conflicting lock is held in
+# /usr/bin/python3 (PID 1234) by user me.'
+_LOCK = re.compile(r"Conflicting lock is held in (?P<holder>.+?\(PID \d+\))")
+
+
+@dataclass(frozen=True)
+class DuckDBWarehouse:
+    """The DuckDB file of a dbt-duckdb target."""
+
+    target: str
+    path: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    kind: str = "duckdb"
+
+    @classmethod
+    def from_credentials(cls, target: str, credentials: Any) -> DuckDBWarehouse:
+        settings = {key: str(value) for key, value in (credentials.settings or {}).items()}
+        return cls(target=target, path=Path(credentials.path), settings=settings)
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def resource(self, *, read_only: bool = False) -> DuckDBResource:
+        """dagster-duckdb's resource for this file, with the profile's limits."""
+        config = {**self.settings, **({"access_mode": "READ_ONLY"} if read_only else {})}
+        return DuckDBResource(database=str(self.path), connection_config=config)
+
+    def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
+        """Generate the raw tables inside the file itself: DuckDB is the generator's engine."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.resource().get_connection() as con, closing(con):
+            return generate(con, config)
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        with self.resource(read_only=True).get_connection() as con, closing(con):
+            cursor = con.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def store_ids(self) -> list[str]:
+        if not self.path.exists():
+            raise Unavailable(f"{self.path} does not exist yet: materialize the raw tables first.")
+        try:
+            # Not the resource: it retries a locked file for more than a minute,
+            # and a sensor tick should not wait. Read-only, closed at once.
+            with duckdb.connect(str(self.path), read_only=True) as con:
+                rows = con.execute("select id from raw_stores order by id").fetchall()
+        except duckdb.CatalogException as error:
+            raise Unavailable(f"{self.path} has no raw_stores table yet.") from error
+        except duckdb.IOException as error:
+            raise Unavailable(f"{self.path} is locked by a writer, trying next tick: {error}") from error
+        return [str(row[0]) for row in rows]
+
+    def failure_message(self, error_text: str) -> str | None:
+        match = _LOCK.search(error_text)
+        if match is None:
+            return None
+        return (
+            f"Another process ({match['holder']}) holds the DuckDB file {self.path}, and it "
+            "was still locked after dbt's connect retries: close that process (a notebook, a "
+            "second dbt or Dagster run) and re-execute this run."
+        )
