@@ -8,7 +8,9 @@
                     list of them (a Dagster run of several
                     partitions passes a list)
     store_id        a store id (integer, or its digits as    every store in
-                    text) that is in raw_stores               raw_stores
+                    text) that is in raw_stores, or a list    raw_stores
+                    of them (a Dagster run of several
+                    partitions passes a list)
 #}
 
 {% macro payment_methods_selected() %}
@@ -42,47 +44,66 @@
 {% endmacro %}
 
 
-{% macro store_id_selected() %}
-    {#- The validated store id to build, or none for every store. -#}
+{% macro store_ids_selected() %}
+    {#- The validated store ids to build (a list), or none for every store. -#}
     {%- set value = var('store_id', none) -%}
     {%- if value is none -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set text = value | string -%}
-    {%- if value is boolean or not modules.re.fullmatch('[1-9][0-9]{0,17}', text) -%}
+    {%- set expected = "expected the id of a store in raw_stores (a positive integer),"
+        ~ " or a non-empty list of them" -%}
+    {%- if value is string or value is number -%}
+        {%- set values = [value] -%}
+    {%- elif value is iterable and value is not mapping -%}
+        {%- set values = value | list -%}
+    {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ tojson(text)
-            ~ ": expected the id of a store in raw_stores, a positive integer.") }}
+            "Invalid var store_id=" ~ tojson(value | string) ~ ": " ~ expected ~ ".") }}
     {%- endif -%}
-    {{- return(text | int) -}}
+    {%- if values | length == 0 -%}
+        {{ exceptions.raise_compiler_error("Invalid var store_id=[]: " ~ expected ~ ".") }}
+    {%- endif -%}
+    {%- set ids = [] -%}
+    {%- for item in values -%}
+        {%- set text = item | string -%}
+        {%- if item is boolean or not modules.re.fullmatch('[1-9][0-9]{0,17}', text) -%}
+            {{ exceptions.raise_compiler_error(
+                "Invalid var store_id=" ~ tojson(text) ~ ": " ~ expected ~ ".") }}
+        {%- endif -%}
+        {%- if text | int not in ids -%}
+            {%- do ids.append(text | int) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(ids) -}}
 {% endmacro %}
 
 
-{% macro validate_store_exists(store_id) %}
+{% macro validate_stores_exist(store_ids) %}
     {#-
         A store removed from raw_stores keeps its rows in orders_by_store: a
         run for it would find no store, so it stops here instead of writing
         nothing over its history.
     -#}
-    {%- if store_id is none or not execute -%}
+    {%- if store_ids is none or not execute -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set found = run_query(
-        "select count(*) from " ~ source('raw', 'raw_stores') ~ " where id = " ~ store_id
-    ).columns[0].values()[0] -%}
-    {%- if found == 0 -%}
+        "select id from " ~ source('raw', 'raw_stores')
+        ~ " where id in (" ~ store_ids | join(', ') ~ ")"
+    ).columns[0].values() | map('int') | list -%}
+    {%- for store_id in store_ids if store_id not in found -%}
         {{ exceptions.raise_compiler_error(
             "Invalid var store_id=" ~ tojson(store_id | string)
             ~ ": no such store in raw_stores; expected the id of a store in the data"
             ~ " (a removed store keeps its rows in orders_by_store).") }}
-    {%- endif -%}
+    {%- endfor -%}
 {% endmacro %}
 
 
 {% macro validate_partition_kind_vars() %}
     {#- on-run-start hook, beside validate_partition_vars(). -#}
     {%- do payment_methods_selected() -%}
-    {%- do validate_store_exists(store_id_selected()) -%}
+    {%- do validate_stores_exist(store_ids_selected()) -%}
 {% endmacro %}
 
 

@@ -8,14 +8,14 @@
 }}
 
 {#-
-    The dynamic partition kind: one row per store, for the store of the var
-    store_id (unset: every store in raw_stores), and only that store, on the
+    The dynamic partition kind: one row per store, for the stores of the var
+    store_id (unset: every store in raw_stores), and only those stores, on the
     first run too. A store that disappears from raw_stores keeps its row: a
     run without store_id builds only the stores in the data, and
     delete+insert deletes only the keys it inserts; a run with the id of a
-    missing store stops in the on-run-start hook (validate_store_exists).
+    missing store stops in the on-run-start hook (validate_stores_exist).
 -#}
-{%- set store_id = store_id_selected() -%}
+{%- set store_ids = store_ids_selected() -%}
 
 with
 
@@ -23,8 +23,8 @@ stores as (
 
     select * from {{ ref('stg_stores') }}
 
-    {% if store_id is not none -%}
-        where store_id = {{ store_id }}
+    {% if store_ids is not none -%}
+        where store_id in ({{ store_ids | join(', ') }})
     {%- endif %}
 
 ),
@@ -33,8 +33,8 @@ orders as (
 
     select * from {{ ref('stg_orders') }}
 
-    {% if store_id is not none -%}
-        where store_id = {{ store_id }}
+    {% if store_ids is not none -%}
+        where store_id in ({{ store_ids | join(', ') }})
     {%- endif %}
 
 ),
