@@ -6,8 +6,8 @@ target that dbt's own setting DBT_TARGET names, else the profile's default,
 dagster-dbt does for its adapter), so dbt and Python always open the same
 database, and returns the target's implementation:
 
-    duckdb     dagster_project/lib/warehouse/duckdb.py
-    postgres   dagster_project/lib/warehouse/postgres.py
+    duckdb     dagster_project/lib/warehouse/duckdb.py     (dbt-duckdb)
+    postgres   dagster_project/lib/warehouse/postgres.py   (dbt-postgres, psycopg2)
 
 Each implementation is the only module that imports its database driver, and
 each is imported only when its target is used. What the rest of the project
@@ -75,9 +75,13 @@ def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
         from dagster_project.lib.warehouse.duckdb import DuckDBWarehouse
 
         return DuckDBWarehouse.from_credentials(target, credentials)
+    if credentials.type == "postgres":
+        from dagster_project.lib.warehouse.postgres import PostgresWarehouse
+
+        return PostgresWarehouse.from_credentials(target, credentials)
     raise ValueError(
         f"DBT_TARGET={target!r} is a {credentials.type} target, which this project has no "
-        "Python support for: expected a duckdb target."
+        "Python support for: expected a duckdb or postgres target."
     )
 
 
