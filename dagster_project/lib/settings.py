@@ -63,3 +63,24 @@ def keep_invocation_targets(environ: Mapping[str, str] = os.environ) -> int:
     if keep < 0:
         raise ValueError(f"{KEEP_TARGETS}={value!r}: expected a whole number of folders, 0 or more.")
     return keep
+
+
+POOL_LIMIT = "WAREHOUSE_POOL_LIMIT"
+# How many steps may write the warehouse at once, per dbt adapter: DuckDB
+# allows one writer process per file; a Postgres server takes several.
+DEFAULT_POOL_LIMITS = {"duckdb": 1, "postgres": 4}
+
+
+def warehouse_pool_limit(kind: str, environ: Mapping[str, str] = os.environ) -> int:
+    """WAREHOUSE_POOL_LIMIT: the `warehouse` pool's limit; default 1 on DuckDB, 4 on Postgres."""
+    value = environ.get(POOL_LIMIT, "").strip()
+    if not value:
+        return DEFAULT_POOL_LIMITS.get(kind, 1)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{POOL_LIMIT}={value!r}: expected a whole number of steps, 1 or more.")
+    if kind == "duckdb" and int(value) > 1:
+        raise ValueError(
+            f"{POOL_LIMIT}={value!r}: DuckDB allows one writer process per file, so the "
+            "warehouse pool's limit must be 1 on a duckdb target."
+        )
+    return int(value)

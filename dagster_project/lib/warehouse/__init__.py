@@ -54,6 +54,10 @@ class Warehouse(Protocol):
         """Rows of a read-only query, as dicts keyed by column name."""
         ...
 
+    def has_table(self, name: str) -> bool:
+        """Whether the target's schema has a table or view `name` (False when unreachable)."""
+        ...
+
     def store_ids(self) -> list[str]:
         """The ids in raw_stores, as text, without waiting; raise Unavailable if it can't now."""
         ...

@@ -62,6 +62,14 @@ class DuckDBWarehouse:
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def has_table(self, name: str) -> bool:
+        if not self.path.exists():
+            return False
+        rows = self.query(
+            f"select count(*) as found from information_schema.tables where table_name = '{name}'"
+        )
+        return rows[0]["found"] > 0
+
     def store_ids(self) -> list[str]:
         if not self.path.exists():
             raise Unavailable(f"{self.path} does not exist yet: materialize the raw tables first.")

@@ -105,6 +105,13 @@ class PostgresWarehouse:
             names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def has_table(self, name: str) -> bool:
+        try:
+            rows = self.query(f"select to_regclass('{self.schema}.{name}') is not null as found")
+        except psycopg2.OperationalError:
+            return False
+        return bool(rows[0]["found"])
+
     def store_ids(self) -> list[str]:
         try:
             rows = self.query("select id from raw_stores order by id")
