@@ -1,4 +1,4 @@
-{% set payment_methods = ['credit_card', 'coupon', 'bank_transfer', 'gift_card'] %}
+{%- set payment_methods = var('payment_methods') -%}
 
 with
 

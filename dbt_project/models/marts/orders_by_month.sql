@@ -20,8 +20,8 @@
     picks up late-arriving orders without rebuilding any other table first.
 -#}
 {%- set window = partition_window() -%}
-{%- set statuses = ['placed', 'shipped', 'completed', 'return_pending', 'returned'] -%}
-{%- set payment_methods = ['credit_card', 'coupon', 'bank_transfer', 'gift_card'] -%}
+{%- set statuses = var('order_statuses') -%}
+{%- set payment_methods = var('payment_methods') -%}
 
 with
 
