@@ -104,6 +104,20 @@
 {% endmacro %}
 
 
+{% macro partition_months(window) %}
+    {#- The first day of every month of a window from partition_window(), in order. -#}
+    {%- set count = (window.end.year - window.start.year) * 12
+        + window.end.month - window.start.month -%}
+    {%- set months = [] -%}
+    {%- set month = namespace(day=window.start) -%}
+    {%- for _ in range(count) -%}
+        {%- do months.append(month.day) -%}
+        {%- set month.day = _add_month(month.day) -%}
+    {%- endfor -%}
+    {{- return(months) -}}
+{% endmacro %}
+
+
 {% macro validate_partition_vars() %}
     {#- on-run-start hook: raise on bad vars before any model runs. -#}
     {%- set key = var('partition_key', none) -%}

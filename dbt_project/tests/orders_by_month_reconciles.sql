@@ -22,8 +22,8 @@ orders_by_month as (
     select * from {{ ref('orders_by_month') }}
 
     where
-        order_month >= date '{{ window.start }}'
-        and order_month < date '{{ window.end }}'
+        order_month >= cast('{{ window.start }}' as date)
+        and order_month < cast('{{ window.end }}' as date)
 
 ),
 
@@ -32,8 +32,8 @@ stg_orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= date '{{ window.start }}'
-        and order_date < date '{{ window.end }}'
+        order_date >= cast('{{ window.start }}' as date)
+        and order_date < cast('{{ window.end }}' as date)
 
 ),
 
@@ -48,7 +48,9 @@ staged_orders as (
     select stg_orders.order_id
     from stg_orders
     inner join orders_by_month
-        on cast(date_trunc('month', stg_orders.order_date) as date) = orders_by_month.order_month
+        on
+            cast({{ dbt.date_trunc('month', 'stg_orders.order_date') }} as date)
+            = orders_by_month.order_month
 
 ),
 

@@ -28,11 +28,7 @@ with
 months as (
 
     -- every month of the window, so a month without orders still gets a row
-    select
-        cast(
-            unnest(range(date '{{ window.start }}', date '{{ window.end }}', interval 1 month))
-            as date
-        ) as order_month
+    {{ literal_rows('order_month', partition_months(window), 'date') }}
 
 ),
 
@@ -41,8 +37,8 @@ orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= date '{{ window.start }}'
-        and order_date < date '{{ window.end }}'
+        order_date >= cast('{{ window.start }}' as date)
+        and order_date < cast('{{ window.end }}' as date)
 
 ),
 
@@ -55,11 +51,11 @@ payments as (
 monthly_orders as (
 
     select
-        cast(date_trunc('month', order_date) as date) as order_month,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as order_month,
         count(*) as order_count,
 
         {% for status in statuses -%}
-            count(*) filter (where status = '{{ status }}') as {{ status }}_count,
+            sum(case when status = '{{ status }}' then 1 else 0 end) as {{ status }}_count,
         {% endfor -%}
 
         count(distinct customer_id) as customer_count
@@ -73,11 +69,14 @@ monthly_orders as (
 monthly_payments as (
 
     select
-        cast(date_trunc('month', orders.order_date) as date) as order_month,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
 
         {% for payment_method in payment_methods -%}
-            sum(payments.amount) filter (
-                where payments.payment_method = '{{ payment_method }}'
+            sum(
+                case
+                    when payments.payment_method = '{{ payment_method }}' then payments.amount
+                    else 0
+                end
             ) as {{ payment_method }}_amount,
         {% endfor -%}
 

@@ -21,19 +21,27 @@
 
 with
 
+months as (
+
+    {{ literal_rows('order_month', partition_months(window), 'date') }}
+
+),
+
+methods as (
+
+    {{ literal_rows('payment_method', methods, dbt.type_string()) }}
+
+),
+
 cells as (
 
     select
-        cast(months.order_month as date) as order_month,
+        months.order_month,
         methods.payment_method
 
-    from
-        unnest(
-            range(date '{{ window.start }}', date '{{ window.end }}', interval 1 month)
-        ) as months (order_month)
+    from months
 
-    cross join
-        unnest([{{ sql_strings(methods) }}]) as methods (payment_method)
+    cross join methods
 
 ),
 
@@ -42,8 +50,8 @@ orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= date '{{ window.start }}'
-        and order_date < date '{{ window.end }}'
+        order_date >= cast('{{ window.start }}' as date)
+        and order_date < cast('{{ window.end }}' as date)
 
 ),
 
@@ -58,7 +66,7 @@ payments as (
 cell_totals as (
 
     select
-        cast(date_trunc('month', orders.order_date) as date) as order_month,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
         payments.payment_method,
         count(*) as payment_count,
         count(distinct payments.order_id) as order_count,

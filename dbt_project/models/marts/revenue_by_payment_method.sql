@@ -19,7 +19,7 @@ with
 
 methods as (
 
-    select unnest([{{ sql_strings(methods) }}]) as payment_method
+    {{ literal_rows('payment_method', methods, dbt.type_string()) }}
 
 ),
 
