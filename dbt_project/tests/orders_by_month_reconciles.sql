@@ -54,25 +54,27 @@ staged_orders as (
 
 ),
 
+-- both sides as bigint and decimal(18, 2): exact, and the same types on
+-- every target, so != compares cents, never floats
 materialized_totals as (
 
     select
-        coalesce(sum(order_count), 0) as order_count,
-        coalesce(sum(revenue), 0) as revenue
+        cast(coalesce(sum(order_count), 0) as bigint) as order_count,
+        cast(coalesce(sum(revenue), 0) as decimal(18, 2)) as revenue
     from orders_by_month
 
 ),
 
 staged_order_count as (
 
-    select count(*) as order_count
+    select cast(count(*) as bigint) as order_count
     from staged_orders
 
 ),
 
 staged_revenue as (
 
-    select coalesce(sum(stg_payments.amount), 0) as revenue
+    select cast(coalesce(sum(stg_payments.amount), 0) as decimal(18, 2)) as revenue
     from stg_payments
     inner join staged_orders
         on stg_payments.order_id = staged_orders.order_id

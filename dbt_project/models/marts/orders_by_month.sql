@@ -95,13 +95,15 @@ monthly_payments as (
 
 final as (
 
+    -- explicit types, the same on every target: sums of integers are
+    -- hugeint on DuckDB and numeric on Postgres, sums of decimals widen
     select
         months.order_month,
-        coalesce(monthly_orders.order_count, 0) as order_count,
-        coalesce(monthly_orders.customer_count, 0) as customer_count,
+        cast(coalesce(monthly_orders.order_count, 0) as bigint) as order_count,
+        cast(coalesce(monthly_orders.customer_count, 0) as bigint) as customer_count,
 
         {% for status in statuses -%}
-            coalesce(monthly_orders.{{ status }}_count, 0) as {{ status }}_count,
+            cast(coalesce(monthly_orders.{{ status }}_count, 0) as bigint) as {{ status }}_count,
         {% endfor -%}
 
         {% for payment_method in payment_methods -%}
@@ -111,7 +113,12 @@ final as (
 
         cast(coalesce(monthly_payments.revenue, 0) as decimal(18, 2)) as revenue,
         cast(
-            coalesce(monthly_payments.revenue / nullif(monthly_orders.order_count, 0), 0)
+            coalesce(
+                {{ divide_money(
+                    'monthly_payments.revenue', 'nullif(monthly_orders.order_count, 0)'
+                ) }},
+                0
+            )
             as decimal(18, 2)
         ) as average_order_value
 

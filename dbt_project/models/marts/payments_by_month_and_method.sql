@@ -86,9 +86,9 @@ final as (
     select
         cells.order_month,
         cells.payment_method,
-        coalesce(cell_totals.payment_count, 0) as payment_count,
-        coalesce(cell_totals.order_count, 0) as order_count,
-        coalesce(cast(cell_totals.amount as decimal(18, 2)), 0) as amount
+        cast(coalesce(cell_totals.payment_count, 0) as bigint) as payment_count,
+        cast(coalesce(cell_totals.order_count, 0) as bigint) as order_count,
+        cast(coalesce(cell_totals.amount, 0) as decimal(18, 2)) as amount
 
     from cells
 

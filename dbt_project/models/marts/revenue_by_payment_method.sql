@@ -49,9 +49,9 @@ final as (
 
     select
         methods.payment_method,
-        coalesce(method_totals.payment_count, 0) as payment_count,
-        coalesce(method_totals.order_count, 0) as order_count,
-        coalesce(cast(method_totals.amount as decimal(18, 2)), 0) as amount
+        cast(coalesce(method_totals.payment_count, 0) as bigint) as payment_count,
+        cast(coalesce(method_totals.order_count, 0) as bigint) as order_count,
+        cast(coalesce(method_totals.amount, 0) as decimal(18, 2)) as amount
 
     from methods
 
