@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=partition_strategy(),
         unique_key='payment_method',
         on_schema_change='fail',
     )
