@@ -18,7 +18,7 @@
     {%- if value is none -%}
         {{- return(allowed) -}}
     {%- endif -%}
-    {%- set expected = "expected one of " ~ tojson(allowed)
+    {%- set expected = "expected one of " ~ var_repr(allowed)
         ~ " (the payment_methods var in dbt_project.yml), or a non-empty list of them" -%}
     {%- if value is string -%}
         {%- set values = [value] -%}
@@ -26,7 +26,7 @@
         {%- set values = value | list -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var payment_method=" ~ tojson(value | string) ~ ": " ~ expected ~ ".") }}
+            "Invalid var payment_method=" ~ var_repr(value) ~ ": " ~ expected ~ ".") }}
     {%- endif -%}
     {%- if values | length == 0 -%}
         {{ exceptions.raise_compiler_error(
@@ -35,7 +35,7 @@
     {%- for method in values -%}
         {%- if method is not string or method not in allowed -%}
             {{ exceptions.raise_compiler_error(
-                "Invalid var payment_method=" ~ tojson(method | string) ~ ": " ~ expected ~ ".") }}
+                "Invalid var payment_method=" ~ var_repr(method) ~ ": " ~ expected ~ ".") }}
         {%- endif -%}
     {%- endfor -%}
     {{- return(allowed | select('in', values) | list) -}}
@@ -51,7 +51,7 @@
     {%- set text = value | string -%}
     {%- if value is boolean or not modules.re.fullmatch('[1-9][0-9]{0,17}', text) -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ tojson(text)
+            "Invalid var store_id=" ~ var_repr(value)
             ~ ": expected the id of a store in raw_stores, a positive integer.") }}
     {%- endif -%}
     {{- return(text | int) -}}
@@ -72,7 +72,7 @@
     ).columns[0].values()[0] -%}
     {%- if found == 0 -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ tojson(store_id | string)
+            "Invalid var store_id=" ~ var_repr(store_id)
             ~ ": no such store in raw_stores; expected the id of a store in the data"
             ~ " (a removed store keeps its rows in orders_by_store).") }}
     {%- endif -%}
