@@ -20,7 +20,7 @@
     {%- if value is none -%}
         {{- return(allowed) -}}
     {%- endif -%}
-    {%- set expected = "expected one of " ~ tojson(allowed)
+    {%- set expected = "expected one of " ~ var_repr(allowed)
         ~ " (the payment_methods var in dbt_project.yml), or a non-empty list of them" -%}
     {%- if value is string -%}
         {%- set values = [value] -%}
@@ -28,7 +28,7 @@
         {%- set values = value | list -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var payment_method=" ~ tojson(value | string) ~ ": " ~ expected ~ ".") }}
+            "Invalid var payment_method=" ~ var_repr(value) ~ ": " ~ expected ~ ".") }}
     {%- endif -%}
     {%- if values | length == 0 -%}
         {{ exceptions.raise_compiler_error(
@@ -37,7 +37,7 @@
     {%- for method in values -%}
         {%- if method is not string or method not in allowed -%}
             {{ exceptions.raise_compiler_error(
-                "Invalid var payment_method=" ~ tojson(method | string) ~ ": " ~ expected ~ ".") }}
+                "Invalid var payment_method=" ~ var_repr(method) ~ ": " ~ expected ~ ".") }}
         {%- endif -%}
     {%- endfor -%}
     {{- return(allowed | select('in', values) | list) -}}
@@ -58,7 +58,7 @@
         {%- set values = value | list -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ tojson(value | string) ~ ": " ~ expected ~ ".") }}
+            "Invalid var store_id=" ~ var_repr(value) ~ ": " ~ expected ~ ".") }}
     {%- endif -%}
     {%- if values | length == 0 -%}
         {{ exceptions.raise_compiler_error("Invalid var store_id=[]: " ~ expected ~ ".") }}
@@ -68,7 +68,7 @@
         {%- set text = item | string -%}
         {%- if item is boolean or not modules.re.fullmatch('[1-9][0-9]{0,17}', text) -%}
             {{ exceptions.raise_compiler_error(
-                "Invalid var store_id=" ~ tojson(text) ~ ": " ~ expected ~ ".") }}
+                "Invalid var store_id=" ~ var_repr(item) ~ ": " ~ expected ~ ".") }}
         {%- endif -%}
         {%- if text | int not in ids -%}
             {%- do ids.append(text | int) -%}
@@ -93,7 +93,7 @@
     ).columns[0].values() | map('int') | list -%}
     {%- for store_id in store_ids if store_id not in found -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ tojson(store_id | string)
+            "Invalid var store_id=" ~ var_repr(store_id)
             ~ ": no such store in raw_stores; expected the id of a store in the data"
             ~ " (a removed store keeps its rows in orders_by_store).") }}
     {%- endfor -%}
@@ -109,5 +109,7 @@
 
 {% macro sql_strings(values) -%}
     {#- Comma-separated SQL string literals: 'a', 'b'. -#}
-    {%- for value in values -%}'{{ value }}'{{ ", " if not loop.last }}{%- endfor -%}
+    {%- for value in values -%}
+        {{ dbt.string_literal(dbt.escape_single_quotes(value)) }}{{ ", " if not loop.last }}
+    {%- endfor -%}
 {%- endmacro %}

@@ -21,13 +21,13 @@
     {%- if value is none or value is mapping
         or (value is iterable and value is not string) -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ tojson(value)
+            "Invalid var " ~ name ~ "=" ~ var_repr(value)
             ~ ": expected " ~ allowed ~ ".") }}
     {%- endif -%}
     {%- set text = value | string -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-01', text) -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ tojson(text)
+            "Invalid var " ~ name ~ "=" ~ var_repr(value)
             ~ ": expected " ~ allowed ~ ".") }}
     {%- endif -%}
     {%- set day = modules.datetime.datetime.strptime(text, '%Y-%m-%d').date() -%}
@@ -36,7 +36,7 @@
     {%- set last = _current_month() -%}
     {%- if day < first or day > last -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ tojson(text)
+            "Invalid var " ~ name ~ "=" ~ var_repr(value)
             ~ ": outside the partitions; expected " ~ allowed ~ ".") }}
     {%- endif -%}
     {{- return(day) -}}
@@ -67,14 +67,14 @@
             {{ exceptions.raise_compiler_error(
                 "Invalid vars: give partition_key alone, or partition_start"
                 ~ " and partition_end together, not both (got partition_key="
-                ~ tojson(key | string) ~ ", partition_start="
-                ~ tojson(start | string) ~ ", partition_end="
-                ~ tojson(end | string) ~ ").") }}
+                ~ var_repr(key) ~ ", partition_start="
+                ~ var_repr(start) ~ ", partition_end="
+                ~ var_repr(end) ~ ").") }}
         {%- endif -%}
         {%- set day = _partition_date('partition_key', key) -%}
         {%- if day >= _current_month() -%}
             {{ exceptions.raise_compiler_error(
-                "Invalid var partition_key=" ~ tojson(key | string)
+                "Invalid var partition_key=" ~ var_repr(key)
                 ~ ": the current month is not complete; expected a month from "
                 ~ var('partitions_start_date') ~ " to the previous month.") }}
         {%- endif -%}
@@ -88,19 +88,33 @@
     {%- if start is none or end is none -%}
         {{ exceptions.raise_compiler_error(
             "Invalid vars: partition_start and partition_end go together (got"
-            ~ " partition_start=" ~ tojson(start if start is none else start | string)
-            ~ ", partition_end=" ~ tojson(end if end is none else end | string)
+            ~ " partition_start=" ~ var_repr(start)
+            ~ ", partition_end=" ~ var_repr(end)
             ~ ").") }}
     {%- endif -%}
     {%- set start_day = _partition_date('partition_start', start) -%}
     {%- set end_day = _partition_date('partition_end', end) -%}
     {%- if start_day >= end_day -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid vars: partition_start=" ~ tojson(start | string)
-            ~ " must be before partition_end=" ~ tojson(end | string)
+            "Invalid vars: partition_start=" ~ var_repr(start)
+            ~ " must be before partition_end=" ~ var_repr(end)
             ~ " (the window [start, end) is half-open and must hold at least one month).") }}
     {%- endif -%}
     {{- return({"start": start_day, "end": end_day}) -}}
+{% endmacro %}
+
+
+{% macro partition_months(window) %}
+    {#- The first day of every month of a window from partition_window(), in order. -#}
+    {%- set count = (window.end.year - window.start.year) * 12
+        + window.end.month - window.start.month -%}
+    {%- set months = [] -%}
+    {%- set month = namespace(day=window.start) -%}
+    {%- for _ in range(count) -%}
+        {%- do months.append(month.day) -%}
+        {%- set month.day = _add_month(month.day) -%}
+    {%- endfor -%}
+    {{- return(months) -}}
 {% endmacro %}
 
 
@@ -116,9 +130,9 @@
         {{ exceptions.raise_compiler_error(
             "Invalid vars with --full-refresh: it rebuilds orders_by_month from scratch,"
             ~ " so it takes no partition_key, partition_start or partition_end (got"
-            ~ " partition_key=" ~ tojson(key if key is none else key | string)
-            ~ ", partition_start=" ~ tojson(start if start is none else start | string)
-            ~ ", partition_end=" ~ tojson(end if end is none else end | string)
+            ~ " partition_key=" ~ var_repr(key)
+            ~ ", partition_start=" ~ var_repr(start)
+            ~ ", partition_end=" ~ var_repr(end)
             ~ "); run it without vars to rebuild every partition month.") }}
     {%- endif -%}
     {%- do partition_window() -%}

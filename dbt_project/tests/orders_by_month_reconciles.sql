@@ -22,8 +22,8 @@ orders_by_month as (
     select * from {{ ref('orders_by_month') }}
 
     where
-        order_month >= date '{{ window.start }}'
-        and order_month < date '{{ window.end }}'
+        order_month >= cast('{{ window.start }}' as date)
+        and order_month < cast('{{ window.end }}' as date)
 
 ),
 
@@ -32,8 +32,8 @@ stg_orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= date '{{ window.start }}'
-        and order_date < date '{{ window.end }}'
+        order_date >= cast('{{ window.start }}' as date)
+        and order_date < cast('{{ window.end }}' as date)
 
 ),
 
@@ -48,29 +48,33 @@ staged_orders as (
     select stg_orders.order_id
     from stg_orders
     inner join orders_by_month
-        on cast(date_trunc('month', stg_orders.order_date) as date) = orders_by_month.order_month
+        on
+            cast({{ dbt.date_trunc('month', 'stg_orders.order_date') }} as date)
+            = orders_by_month.order_month
 
 ),
 
+-- both sides as bigint and decimal(18, 2): exact, and the same types on
+-- every target, so != compares cents, never floats
 materialized_totals as (
 
     select
-        coalesce(sum(order_count), 0) as order_count,
-        coalesce(sum(revenue), 0) as revenue
+        cast(coalesce(sum(order_count), 0) as bigint) as order_count,
+        cast(coalesce(sum(revenue), 0) as decimal(18, 2)) as revenue
     from orders_by_month
 
 ),
 
 staged_order_count as (
 
-    select count(*) as order_count
+    select cast(count(*) as bigint) as order_count
     from staged_orders
 
 ),
 
 staged_revenue as (
 
-    select coalesce(sum(stg_payments.amount), 0) as revenue
+    select cast(coalesce(sum(stg_payments.amount), 0) as decimal(18, 2)) as revenue
     from stg_payments
     inner join staged_orders
         on stg_payments.order_id = staged_orders.order_id

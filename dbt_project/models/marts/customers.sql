@@ -35,8 +35,8 @@ final as (
         customers.last_name,
         customer_orders.first_order_date,
         customer_orders.most_recent_order_date,
-        coalesce(customer_orders.number_of_orders, 0) as number_of_orders,
-        coalesce(customer_orders.customer_lifetime_value, 0)
+        cast(coalesce(customer_orders.number_of_orders, 0) as bigint) as number_of_orders,
+        cast(coalesce(customer_orders.customer_lifetime_value, 0) as decimal(18, 2))
             as customer_lifetime_value
 
     from customers

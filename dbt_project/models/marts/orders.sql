@@ -1,4 +1,4 @@
-{% set payment_methods = ['credit_card', 'coupon', 'bank_transfer', 'gift_card'] %}
+{%- set payment_methods = var('payment_methods') -%}
 
 with
 
@@ -42,11 +42,11 @@ final as (
         orders.status,
 
         {% for payment_method in payment_methods -%}
-            coalesce(order_payments.{{ payment_method }}_amount, 0)
+            cast(coalesce(order_payments.{{ payment_method }}_amount, 0) as decimal(18, 2))
                 as {{ payment_method }}_amount,
         {% endfor -%}
 
-        coalesce(order_payments.total_amount, 0) as amount
+        cast(coalesce(order_payments.total_amount, 0) as decimal(18, 2)) as amount
 
     from orders
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=partition_strategy(),
         unique_key='order_month',
         on_schema_change='fail',
     )
@@ -20,19 +20,15 @@
     picks up late-arriving orders without rebuilding any other table first.
 -#}
 {%- set window = partition_window() -%}
-{%- set statuses = ['placed', 'shipped', 'completed', 'return_pending', 'returned'] -%}
-{%- set payment_methods = ['credit_card', 'coupon', 'bank_transfer', 'gift_card'] -%}
+{%- set statuses = var('order_statuses') -%}
+{%- set payment_methods = var('payment_methods') -%}
 
 with
 
 months as (
 
     -- every month of the window, so a month without orders still gets a row
-    select
-        cast(
-            unnest(range(date '{{ window.start }}', date '{{ window.end }}', interval 1 month))
-            as date
-        ) as order_month
+    {{ literal_rows('order_month', partition_months(window), 'date') }}
 
 ),
 
@@ -41,8 +37,8 @@ orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= date '{{ window.start }}'
-        and order_date < date '{{ window.end }}'
+        order_date >= cast('{{ window.start }}' as date)
+        and order_date < cast('{{ window.end }}' as date)
 
 ),
 
@@ -55,11 +51,11 @@ payments as (
 monthly_orders as (
 
     select
-        cast(date_trunc('month', order_date) as date) as order_month,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as order_month,
         count(*) as order_count,
 
         {% for status in statuses -%}
-            count(*) filter (where status = '{{ status }}') as {{ status }}_count,
+            sum(case when status = '{{ status }}' then 1 else 0 end) as {{ status }}_count,
         {% endfor -%}
 
         count(distinct customer_id) as customer_count
@@ -73,11 +69,14 @@ monthly_orders as (
 monthly_payments as (
 
     select
-        cast(date_trunc('month', orders.order_date) as date) as order_month,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
 
         {% for payment_method in payment_methods -%}
-            sum(payments.amount) filter (
-                where payments.payment_method = '{{ payment_method }}'
+            sum(
+                case
+                    when payments.payment_method = '{{ payment_method }}' then payments.amount
+                    else 0
+                end
             ) as {{ payment_method }}_amount,
         {% endfor -%}
 
@@ -96,13 +95,15 @@ monthly_payments as (
 
 final as (
 
+    -- explicit types, the same on every target: sums of integers are
+    -- hugeint on DuckDB and numeric on Postgres, sums of decimals widen
     select
         months.order_month,
-        coalesce(monthly_orders.order_count, 0) as order_count,
-        coalesce(monthly_orders.customer_count, 0) as customer_count,
+        cast(coalesce(monthly_orders.order_count, 0) as bigint) as order_count,
+        cast(coalesce(monthly_orders.customer_count, 0) as bigint) as customer_count,
 
         {% for status in statuses -%}
-            coalesce(monthly_orders.{{ status }}_count, 0) as {{ status }}_count,
+            cast(coalesce(monthly_orders.{{ status }}_count, 0) as bigint) as {{ status }}_count,
         {% endfor -%}
 
         {% for payment_method in payment_methods -%}
@@ -112,7 +113,12 @@ final as (
 
         cast(coalesce(monthly_payments.revenue, 0) as decimal(18, 2)) as revenue,
         cast(
-            coalesce(monthly_payments.revenue / nullif(monthly_orders.order_count, 0), 0)
+            coalesce(
+                {{ divide_money(
+                    'monthly_payments.revenue', 'nullif(monthly_orders.order_count, 0)'
+                ) }},
+                0
+            )
             as decimal(18, 2)
         ) as average_order_value
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=partition_strategy(),
         unique_key='store_id',
         on_schema_change='fail',
     )
@@ -70,9 +70,9 @@ final as (
         stores.store_name,
         stores.opened_date,
         order_totals.first_order_date,
-        coalesce(order_totals.order_count, 0) as order_count,
-        coalesce(order_totals.customer_count, 0) as customer_count,
-        coalesce(cast(order_totals.revenue as decimal(18, 2)), 0) as revenue
+        cast(coalesce(order_totals.order_count, 0) as bigint) as order_count,
+        cast(coalesce(order_totals.customer_count, 0) as bigint) as customer_count,
+        cast(coalesce(order_totals.revenue, 0) as decimal(18, 2)) as revenue
 
     from stores
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=partition_strategy(),
         unique_key=['order_month', 'payment_method'],
         on_schema_change='fail',
     )
@@ -21,19 +21,27 @@
 
 with
 
+months as (
+
+    {{ literal_rows('order_month', partition_months(window), 'date') }}
+
+),
+
+methods as (
+
+    {{ literal_rows('payment_method', methods, dbt.type_string()) }}
+
+),
+
 cells as (
 
     select
-        cast(months.order_month as date) as order_month,
+        months.order_month,
         methods.payment_method
 
-    from
-        unnest(
-            range(date '{{ window.start }}', date '{{ window.end }}', interval 1 month)
-        ) as months (order_month)
+    from months
 
-    cross join
-        unnest([{{ sql_strings(methods) }}]) as methods (payment_method)
+    cross join methods
 
 ),
 
@@ -42,8 +50,8 @@ orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= date '{{ window.start }}'
-        and order_date < date '{{ window.end }}'
+        order_date >= cast('{{ window.start }}' as date)
+        and order_date < cast('{{ window.end }}' as date)
 
 ),
 
@@ -58,7 +66,7 @@ payments as (
 cell_totals as (
 
     select
-        cast(date_trunc('month', orders.order_date) as date) as order_month,
+        cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date) as order_month,
         payments.payment_method,
         count(*) as payment_count,
         count(distinct payments.order_id) as order_count,
@@ -78,9 +86,9 @@ final as (
     select
         cells.order_month,
         cells.payment_method,
-        coalesce(cell_totals.payment_count, 0) as payment_count,
-        coalesce(cell_totals.order_count, 0) as order_count,
-        coalesce(cast(cell_totals.amount as decimal(18, 2)), 0) as amount
+        cast(coalesce(cell_totals.payment_count, 0) as bigint) as payment_count,
+        cast(coalesce(cell_totals.order_count, 0) as bigint) as order_count,
+        cast(coalesce(cell_totals.amount, 0) as decimal(18, 2)) as amount
 
     from cells
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=partition_strategy(),
         unique_key='payment_method',
         on_schema_change='fail',
     )
@@ -19,7 +19,7 @@ with
 
 methods as (
 
-    select unnest([{{ sql_strings(methods) }}]) as payment_method
+    {{ literal_rows('payment_method', methods, dbt.type_string()) }}
 
 ),
 
@@ -49,9 +49,9 @@ final as (
 
     select
         methods.payment_method,
-        coalesce(method_totals.payment_count, 0) as payment_count,
-        coalesce(method_totals.order_count, 0) as order_count,
-        coalesce(cast(method_totals.amount as decimal(18, 2)), 0) as amount
+        cast(coalesce(method_totals.payment_count, 0) as bigint) as payment_count,
+        cast(coalesce(method_totals.order_count, 0) as bigint) as order_count,
+        cast(coalesce(method_totals.amount, 0) as decimal(18, 2)) as amount
 
     from methods
 

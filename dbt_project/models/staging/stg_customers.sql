@@ -9,9 +9,9 @@ source as (
 renamed as (
 
     select
-        id as customer_id,
-        first_name,
-        last_name
+        cast(id as bigint) as customer_id,
+        cast(first_name as {{ dbt.type_string() }}) as first_name,
+        cast(last_name as {{ dbt.type_string() }}) as last_name
 
     from source
 

@@ -9,11 +9,11 @@ source as (
 renamed as (
 
     select
-        id as order_id,
-        user_id as customer_id,
-        store_id,
+        cast(id as bigint) as order_id,
+        cast(user_id as bigint) as customer_id,
+        cast(store_id as bigint) as store_id,
         cast(order_date as date) as order_date,
-        status
+        cast(status as {{ dbt.type_string() }}) as status
 
     from source
 

@@ -9,8 +9,8 @@ source as (
 renamed as (
 
     select
-        id as store_id,
-        name as store_name,
+        cast(id as bigint) as store_id,
+        cast(name as {{ dbt.type_string() }}) as store_name,
         cast(opened_at as date) as opened_date
 
     from source
