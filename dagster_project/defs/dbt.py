@@ -26,10 +26,7 @@ from dagster_project.lib.dbt_vars import (
     dbt_vars_for_window,
 )
 from dagster_project.lib.project import dbt_project
-from dagster_project.lib.translator import JaffleShopTranslator
 from dagster_project.lib.warehouse import POOL
-
-translator = JaffleShopTranslator()
 
 
 @dbt_assets(
@@ -37,7 +34,6 @@ translator = JaffleShopTranslator()
     project=dbt_project,
     # Each partitioned model is incremental and has its own @dbt_assets below.
     exclude="config.materialized:incremental",
-    dagster_dbt_translator=translator,
     pool=POOL,
 )
 def unpartitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
@@ -65,7 +61,6 @@ class OrdersByMonthConfig(dg.Config):
     # single_run by default: a backfill of N months is one dbt command and one
     # delete+insert (DAGSTER_BACKFILL_POLICY, docs/settings.md).
     backfill_policy=settings.backfill_policy(),
-    dagster_dbt_translator=translator,
     pool=POOL,
 )
 def orders_by_month_model(
@@ -103,7 +98,6 @@ def orders_by_month_model(
     select="revenue_by_payment_method",
     partitions_def=payment_method_partitions,
     backfill_policy=settings.backfill_policy(),
-    dagster_dbt_translator=translator,
     pool=POOL,
 )
 def revenue_by_payment_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
@@ -117,7 +111,6 @@ def revenue_by_payment_method_model(context: dg.AssetExecutionContext, dbt: DbtC
     select="payments_by_month_and_method",
     partitions_def=month_and_method_partitions,
     backfill_policy=settings.backfill_policy(),
-    dagster_dbt_translator=translator,
     pool=POOL,
 )
 def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
@@ -134,7 +127,6 @@ def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: D
     select="orders_by_store",
     partitions_def=store_partitions,
     backfill_policy=settings.backfill_policy(),
-    dagster_dbt_translator=translator,
     pool=POOL,
 )
 def orders_by_store_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):

@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 
 from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig
-from dagster_project.lib.project import warehouse_kind
+from dagster_project.lib.project import raw_source, warehouse_kind
 from dagster_project.lib.warehouse import POOL, warehouse
 
 
@@ -20,12 +20,14 @@ class RawDataConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
+        # Key, group, owners and description are the dbt source's (its YAML
+        # and meta.dagster), so the raw asset and the dbt source are one asset.
         dg.AssetSpec(
             table,
-            group_name="raw",
+            group_name=raw_source(table)["meta"]["dagster"]["group"],
             kinds={warehouse_kind()},
-            owners=["team:analytics-engineering"],
-            description=f"Generated jaffle-shop {table.removeprefix('raw_')}.",
+            owners=raw_source(table)["meta"]["dagster"]["owners"],
+            description=raw_source(table)["description"],
         )
         for table in RAW_TABLES
     ],

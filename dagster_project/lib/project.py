@@ -52,7 +52,15 @@ def shared_vars() -> SharedVars:
 
 
 @functools.cache
+def _manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
 def warehouse_kind() -> str:
     """The dbt adapter the manifest was parsed for ("duckdb", "postgres"): an asset kind."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    return str(manifest["metadata"]["adapter_type"])
+    return str(_manifest()["metadata"]["adapter_type"])
+
+
+def raw_source(table: str) -> dict:
+    """The dbt source `raw.<table>` as the manifest has it: description, meta.dagster, ..."""
+    return _manifest()["sources"][f"source.{_manifest()['metadata']['project_name']}.raw.{table}"]
