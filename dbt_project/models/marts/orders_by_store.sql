@@ -4,6 +4,7 @@
         incremental_strategy=partition_strategy(),
         unique_key='store_id',
         on_schema_change='fail',
+        pre_hook="{{ lock_partitions(store_ids_selected()) }}",
     )
 }}
 

@@ -4,6 +4,7 @@
         incremental_strategy=partition_strategy(),
         unique_key=['order_month', 'payment_method'],
         on_schema_change='fail',
+        pre_hook="{{ lock_partitions(partition_months(partition_window())) }}",
     )
 }}
 

@@ -4,6 +4,7 @@
         incremental_strategy=partition_strategy(),
         unique_key='payment_method',
         on_schema_change='fail',
+        pre_hook="{{ lock_partitions(payment_methods_selected()) }}",
     )
 }}
 
