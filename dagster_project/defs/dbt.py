@@ -115,9 +115,10 @@ def revenue_by_payment_method_model(context: dg.AssetExecutionContext, dbt: DbtC
 )
 def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Two-dimensional: payments_by_month_and_method for the run's months x methods."""
-    keys = [month_and_method_partitions.get_partition_key_from_str(k) for k in context.partition_keys]
-    methods = [key.keys_by_dimension["payment_method"] for key in keys]
-    dbt_vars = dbt_vars_for_cells(context.partition_time_window, methods, len(keys))
+    keys = context.partition_keys
+    cells = [month_and_method_partitions.get_partition_key_from_str(key) for key in keys]
+    methods = [cell.keys_by_dimension["payment_method"] for cell in cells]
+    dbt_vars = dbt_vars_for_cells(context.partition_time_window, methods, len(cells))
     yield from dbt_build(context, dbt, dbt_vars)
 
 

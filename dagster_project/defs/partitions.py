@@ -9,9 +9,7 @@ import dagster as dg
 from dagster_project.lib.project import shared_vars
 
 # Time: keys are "YYYY-MM-01"; the last partition is the last complete month (UTC).
-monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=shared_vars().partitions_start_date
-)
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=shared_vars().partitions_start_date)
 
 # Category: one partition per payment method.
 payment_method_partitions = dg.StaticPartitionsDefinition(list(shared_vars().payment_methods))

@@ -61,7 +61,9 @@ def keep_invocation_targets(environ: Mapping[str, str] = os.environ) -> int:
     except ValueError:
         keep = -1
     if keep < 0:
-        raise ValueError(f"{KEEP_TARGETS}={value!r}: expected a whole number of folders, 0 or more.")
+        raise ValueError(
+            f"{KEEP_TARGETS}={value!r}: expected a whole number of folders, 0 or more."
+        )
     return keep
 
 

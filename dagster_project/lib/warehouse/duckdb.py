@@ -81,7 +81,8 @@ class DuckDBWarehouse:
         except duckdb.CatalogException as error:
             raise Unavailable(f"{self.path} has no raw_stores table yet.") from error
         except duckdb.IOException as error:
-            raise Unavailable(f"{self.path} is locked by a writer, trying next tick: {error}") from error
+            message = f"{self.path} is locked by a writer, trying next tick: {error}"
+            raise Unavailable(message) from error
         return [str(row[0]) for row in rows]
 
     def failure_message(self, error_text: str) -> str | None:
