@@ -34,7 +34,7 @@ What it changes, and why:
 
 The dagster-dbt internals used (2, 3 and the `subprocess` name in
 dagster_dbt.core.dbt_cli_invocation for 1) have no public switch in
-dagster-dbt 0.29; tests/test_fast_dbt.py fails if an upgrade renames them,
+dagster-dbt 0.29; tests/unit/test_fast_dbt.py fails if an upgrade renames them,
 rather than silently paying the cost again.
 
 In-process dbt, in detail (`DbtRunnerPopen`, the part of `subprocess.Popen`
@@ -371,7 +371,7 @@ def dbt_in_this_process() -> Iterator[None]:
     """Within the block, dagster-dbt's DbtCliInvocation.run starts a DbtRunnerPopen.
 
     DbtCliInvocation.run() calls `subprocess.Popen` from its own module's
-    namespace; that name is swapped here, nothing else. tests/test_fast_dbt.py
+    namespace; that name is swapped here, nothing else. tests/unit/test_fast_dbt.py
     fails if a dagster-dbt upgrade stops calling it this way.
     """
     import dagster_dbt.core.dbt_cli_invocation as invocation_module

@@ -11,7 +11,7 @@
     The window keeps a partition run's check as cheap as its model: it reads
     the run's months of raw data, not all history. Every month is audited by
     `dbt test --select orders_by_month_reconciles` without vars, or a
-    Dagster run of this check alone over all partitions (README, "Data quality").
+    Dagster run of this check alone over all partitions (docs/failure-modes.md, "Data quality").
 -#}
 {%- set window = partition_window() -%}
 
