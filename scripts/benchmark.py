@@ -9,9 +9,9 @@ whole process the way a user starts it:
   dbt         `dbt run --select orders_by_month` with the window vars
   dbt build   the command the Dagster asset runs, bare: `dbt build` of the
               model and its data tests (Dagster's asset checks), no unit tests
-  dagster     `dagster asset materialize --select orders_by_month`
+  dagster     `dg launch --assets orders_by_month`
               (--partition-range for the history: one single-run backfill)
-  naive       one `dagster asset materialize --partition` per month, N months
+  naive       one `dg launch --partition` per month, N months
 
 Cases: the full history, one partition (the last month) and the last N
 months in one run. It reports the median and minimum of the repetitions, peak RSS (the
@@ -22,9 +22,12 @@ run_results.json.
 After the full-history Dagster run it checks orders_by_month against a direct
 GROUP BY over the raw tables.
 
-    python scripts/benchmark.py                  # 1M and 10M orders, 3 repetitions
-    python scripts/benchmark.py --sizes 100M     # the opt-in big size
-    python scripts/benchmark.py --smoke          # CI: 1M, 1 repetition, 2 naive runs
+    python -m scripts.benchmark                  # 1M and 10M orders, 3 repetitions
+    python -m scripts.benchmark --sizes 100M     # the opt-in big size
+    python -m scripts.benchmark --smoke          # CI: 1M, 1 repetition, 2 naive runs
+
+(From the repository root, as a module: the correctness check uses the
+tests' oracle, tests/support/expected.py.)
 
 The table goes to stdout and to bench_results/<UTC time>.md (gitignored).
 No timing is asserted: the figures are for people to read.
@@ -45,11 +48,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from dagster_project.duckdb_settings import duckdb_settings  # noqa: E402
-from tests.support import expected_rows, model_rows, months  # noqa: E402
+from dagster_project.lib.project import REPO_ROOT
+from dagster_project.lib.warehouse import warehouse
+from tests.support.expected import expected_rows, model_rows, months
+from tests.support.warehouse import DuckDBTestWarehouse
 
 BIN = Path(sys.executable).parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -58,16 +60,13 @@ FIRST_MONTH = "2018-01-01"
 
 # The floor: the statements dbt-duckdb's delete+insert runs, in one process.
 FLOOR = """
-import sys, duckdb
-sys.path.insert(0, {root!r})
-from dagster_project.duckdb_settings import apply_duckdb_settings
+import duckdb
 sql = open({sql!r}).read()
-with duckdb.connect({db!r}) as con:
-    apply_duckdb_settings(con)
+with duckdb.connect({db!r}, config={settings!r}) as con:
     con.execute("begin")
     con.execute(
         "delete from orders_by_month"
-        " where order_month >= date '{start}' and order_month < date '{end}'"
+        " where order_month >= cast('{start}' as date) and order_month < cast('{end}' as date)"
     )
     con.execute("insert into orders_by_month " + sql)
     con.execute("commit")
@@ -166,7 +165,9 @@ def model_seconds(target_dir: Path) -> float | None:
 
 
 def newest_invocation_dir(target: Path) -> Path:
-    dirs = [p for p in target.iterdir() if p.is_dir() and p.name.startswith("monthly_dbt_models-")]
+    dirs = [
+        p for p in target.iterdir() if p.is_dir() and p.name.startswith("orders_by_month_model-")
+    ]
     return max(dirs, key=lambda p: p.stat().st_mtime)
 
 
@@ -203,17 +204,17 @@ class Bench:
         return [str(BIN / "dbt"), *args]
 
     def dagster(self, *args: str) -> list[str]:
-        return [
-            str(BIN / "dagster"), "asset", "materialize",
-            "-m", "dagster_project.definitions", "--select", "orders_by_month", *args,
-        ]  # fmt: skip
+        return [str(BIN / "dg"), "launch", "--assets", "orders_by_month", *args]
 
     def prepare(self) -> Row:
         today = dt.datetime.now(dt.UTC).date()
         generate = [
-            sys.executable, "-m", "dagster_project.generator",
-            "--orders", str(self.orders), "--end", today.isoformat(), "--path", str(self.db),
-        ]  # fmt: skip
+            str(BIN / "jaffle-generate"),
+            "--orders",
+            str(self.orders),
+            "--end",
+            today.isoformat(),
+        ]
         row = Row(self.size, "generate raw data", "generator", [run(generate, self.env)])
         # staging views only; orders_by_month reads them, not the marts
         run(self.dbt("run", "--select", "staging"), self.dbt_env, DBT_PROJECT_DIR)
@@ -250,9 +251,8 @@ class Bench:
 
     def window(self, case: str, start: str, end: str, partitions: str) -> None:
         sql = self.compiled_sql(start, end)
-        floor = FLOOR.format(
-            root=str(REPO_ROOT), sql=str(sql), db=str(self.db), start=start, end=end
-        )
+        settings = warehouse({**os.environ, **self.env}).settings
+        floor = FLOOR.format(sql=str(sql), db=str(self.db), settings=settings, start=start, end=end)
         self.measure(case, "floor", [sys.executable, "-c", floor], REPO_ROOT)
         self.measure(
             case, "dbt",
@@ -275,7 +275,8 @@ class Bench:
 
     def check(self) -> str:
         """orders_by_month against a direct GROUP BY over the raw tables, every month."""
-        found, expected = model_rows(self.db), expected_rows(self.db, FIRST_MONTH, self.end)
+        db = DuckDBTestWarehouse(self.db)
+        found, expected = model_rows(db), expected_rows(db, FIRST_MONTH, self.end)
         if found != expected:
             bad = sorted(
                 m for m in expected.keys() | found.keys() if found.get(m) != expected.get(m)
@@ -411,10 +412,12 @@ def main(argv: list[str] | None = None) -> None:
         )
 
     # Dagster reads target/manifest.json at import: write it, as a deploy would.
-    project_py = str(REPO_ROOT / "dagster_project" / "project.py")
+    project_py = str(REPO_ROOT / "dagster_project" / "lib" / "project.py")
     prepare = [str(BIN / "dagster-dbt"), "project", "prepare-and-package", "--file", project_py]
     run(prepare, dict(os.environ))
     rows, notes = [], []
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.work) as scratch:
         for size in sizes:
             work = Path(scratch) / size
@@ -424,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
             rows += bench.rows
             bench.db.unlink()
 
-    settings = duckdb_settings()
+    settings = warehouse().settings
     header = (
         f"# orders_by_month benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n\n"
         f"{os.cpu_count()} CPUs; DuckDB memory_limit {settings.get('memory_limit')}, "
