@@ -1,86 +1,203 @@
-"""Fixtures: a prepared dbt manifest, and a DuckDB file of its own per test."""
+"""Fixtures: a dbt manifest before the tests import Dagster, and a database per test.
+
+- `pytest_configure` writes dbt_project/target/manifest.json when the project
+  changed: test modules import the Dagster definitions, which read it.
+- `dbt_environment` (every test): this worker's own dbt target and log folders.
+- `db` (raw tables and the unpartitioned models), `raw_db` (raw tables only),
+  `empty_db` (no tables): this test's own database, a `TestWarehouse`
+  (tests/support/warehouse.py), copied from a template made once per worker.
+  Its `.env` is in os.environ for the test, so Dagster in this process, and
+  any dbt or `dagster` process the test starts, use it. `second_db` is one
+  more like `db`, for tests that compare two ways in.
+- `instance`: a throwaway Dagster instance.
+
+Tests that use a database run once per warehouse in `KINDS` (DuckDB today);
+those marked `duckdb_only` run on DuckDB alone.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from dagster_project.duckdb_path import REPO_ROOT
-from dagster_project.generator import GeneratorConfig, generate_file
-from dagster_project.project import DBT_PROJECT_DIR, dbt_project, manifest_is_fresh
-from tests.support import DBT_OUTPUT_DIR, run_dbt
+from dagster_project.lib.fast_dbt import manifest_is_fresh
+from dagster_project.lib.generator import GeneratorConfig
+from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
+from tests.support.dbt import run_dbt
+from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
+from tests.support.warehouse import KINDS, TestWarehouse, empty_warehouse
 
 
-def _prepare_manifest_once() -> None:
-    """Write target/manifest.json before Dagster's definitions are imported.
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "duckdb_only: about DuckDB itself (its file lock, its writer process, its path "
+        "rule); runs on DuckDB only",
+    )
+    config.addinivalue_line(
+        "markers",
+        "every_warehouse: the core semantics; runs once per warehouse in KINDS (DuckDB and "
+        "a real PostgreSQL server); other tests run on DuckDB only",
+    )
+    _prepare_manifest()
 
-    The way a deploy would (`dagster dev` does it through prepare_if_dev). Test
-    workers run in parallel: the first one parses under a lock, the others find
-    the manifest fresh and leave it alone, so none reads a half-written file.
+
+def _prepare_manifest() -> None:
+    """Write target/manifest.json if the dbt project changed since it was written.
+
+    The way a deploy would (`dagster dev` does it on load). xdist workers
+    start at once: the first parses under a lock, the others then find the
+    manifest fresh, so none reads a half-written file.
     """
-    lock_path = dbt_project.project_dir / "target" / ".prepare.lock"
+    lock_path = DBT_PROJECT_DIR / "target" / ".prepare.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not manifest_is_fresh(
-            dbt_project.manifest_path, DBT_PROJECT_DIR, REPO_ROOT / "profiles.yml"
+            dbt_project.manifest_path, DBT_PROJECT_DIR, PROFILES_DIR / "profiles.yml"
         ):
             dbt_project.preparer.prepare(dbt_project)
 
 
-_prepare_manifest_once()
-# From here on every dbt process of this worker, from the dbt CLI, Dagster or a
-# `dagster dev` a test starts, writes under the worker's own target folder:
-# parallel workers never share dagster-dbt's per-window folders.
-os.environ["DBT_TARGET_PATH"] = str(DBT_OUTPUT_DIR)
-os.environ["DBT_LOG_PATH"] = str(DBT_OUTPUT_DIR / "logs")
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each `every_warehouse` test once per warehouse kind, the others on DuckDB."""
+    if "warehouse_kind" in metafunc.fixturenames:
+        every = metafunc.definition.get_closest_marker("every_warehouse") is not None
+        only_duckdb = metafunc.definition.get_closest_marker("duckdb_only") is not None
+        kinds = list(KINDS) if every and not only_duckdb else ["duckdb"]
+        metafunc.parametrize("warehouse_kind", kinds, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_environment() -> Iterator[Path]:
+    """The environment every dbt run of this worker shares; returns its dbt target folder.
+
+    Workers run in parallel (pytest-xdist): dbt from the CLI, from Dagster in
+    this process, or from a `dagster dev` a test starts writes its manifest,
+    partial-parse file and per-run folders under the worker's own folder. No
+    DBT_TARGET from the shell: each test database's `.env` says which target.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    folder = DBT_PROJECT_DIR / "target" / f"pytest-{worker}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(folder))
+        patch.setenv("DBT_LOG_PATH", str(folder / "logs"))
+        patch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        patch.delenv("DBT_TARGET", raising=False)
+        yield folder
 
 
 @pytest.fixture(scope="session")
-def raw_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Raw tables only, default generator settings; copied, never written."""
-    path = tmp_path_factory.mktemp("template") / "raw.duckdb"
-    generate_file(path, GeneratorConfig())
-    return path
+def warehouse_kind(request: pytest.FixtureRequest) -> str:
+    """The warehouse this test runs on (parametrized by pytest_generate_tests)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def built_template(raw_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Raw tables plus every unpartitioned model, built by the dbt CLI."""
-    path = tmp_path_factory.mktemp("template") / "built.duckdb"
-    shutil.copy(raw_template, path)
+def postgres_server() -> Iterator[PostgresServer]:
+    """This worker's throwaway PostgreSQL server on a unix socket, stopped at the end.
+
+    Without Debian's server binaries the Postgres tests skip, and fail when
+    CI is set (.ci/run installs the `postgresql` package).
+    """
+    if postgres_bin_dir() is None:
+        message = "No PostgreSQL server: install Debian's postgresql package."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Not under pytest's temporary folder: the server runs as the postgres
+    # user, who cannot enter root's 0700 folders.
+    folder = Path(tempfile.mkdtemp(prefix="pytest-postgres-"))
+    folder.chmod(0o755)
+    try:
+        with running_postgres(folder / "cluster") as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def raw_template(
+    request: pytest.FixtureRequest,
+    warehouse_kind: str, tmp_path_factory: pytest.TempPathFactory, dbt_environment: Path
+) -> Iterator[TestWarehouse]:
+    """The raw tables only, default generator settings; copied, never written."""
+    folder = tmp_path_factory.mktemp(warehouse_kind)
+    server = request.getfixturevalue("postgres_server") if warehouse_kind == "postgres" else None
+    template = empty_warehouse(warehouse_kind, "raw_template", folder, server)
+    template.write_raw(GeneratorConfig())
+    yield template
+    template.drop()
+
+
+@pytest.fixture(scope="session")
+def built_template(raw_template: TestWarehouse) -> Iterator[TestWarehouse]:
+    """The raw tables plus every unpartitioned model, built by the dbt CLI."""
+    template = raw_template.copy("built_template")
     # The partitioned (incremental) models are left for the tests to build.
-    run_dbt(["build", "--exclude", "config.materialized:incremental"], path)
-    return path
-
-
-def _own_copy(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "jaffle_shop.duckdb"
-    shutil.copy(template, path)
-    # Dagster's dbt resource and dagster_project.duckdb_path read this.
-    monkeypatch.setenv("DUCKDB_PATH", str(path))
-    return path
+    run_dbt(["build", "--exclude", "config.materialized:incremental"], template)
+    yield template
+    template.drop()
 
 
 @pytest.fixture
-def db(built_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """This test's own DuckDB file: raw tables and marts, no partitioned model yet."""
-    return _own_copy(built_template, tmp_path, monkeypatch)
+def db(
+    built_template: TestWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestWarehouse]:
+    """This test's own database: raw tables and the unpartitioned models, no partitioned one."""
+    yield from own_copy(built_template, tmp_path.name, monkeypatch)
 
 
 @pytest.fixture
-def raw_db(raw_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """This test's own DuckDB file with the raw tables only."""
-    return _own_copy(raw_template, tmp_path, monkeypatch)
+def raw_db(
+    raw_template: TestWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestWarehouse]:
+    """This test's own database with the raw tables only."""
+    yield from own_copy(raw_template, tmp_path.name, monkeypatch)
 
 
 @pytest.fixture
-def instance():
+def empty_db(
+    request: pytest.FixtureRequest,
+    warehouse_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestWarehouse]:
+    """This test's own database with no tables at all (DuckDB: no file yet)."""
+    server = request.getfixturevalue("postgres_server") if warehouse_kind == "postgres" else None
+    db = empty_warehouse(warehouse_kind, tmp_path.name, tmp_path, server)
+    for key, value in db.env.items():
+        monkeypatch.setenv(key, value)
+    yield db
+    db.drop()
+
+
+@pytest.fixture
+def second_db(built_template: TestWarehouse, tmp_path: Path) -> Iterator[TestWarehouse]:
+    """Another database like `db`, for tests that compare two ways in; its env is not set."""
+    db = built_template.copy(f"{tmp_path.name}_second")
+    yield db
+    db.drop()
+
+
+def own_copy(
+    template: TestWarehouse, name: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestWarehouse]:
+    """A copy of `template` named `name`, its env in os.environ until the test ends."""
+    copy = template.copy(name)
+    for key, value in copy.env.items():
+        monkeypatch.setenv(key, value)
+    yield copy
+    copy.drop()
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
     """A throwaway Dagster instance: run and event storage in a temporary folder."""
     with dg.instance_for_test() as test_instance:
         yield test_instance

@@ -1,0 +1,158 @@
+"""The code location loads with the expected graph, policies, pool, sensor and schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from dagster_project.definitions import defs
+from dagster_project.defs.partitions import (
+    month_and_method_partitions,
+    monthly_partitions,
+    payment_method_partitions,
+    store_partitions,
+)
+from dagster_project.defs.schedules import orders_by_month_schedule
+from dagster_project.defs.sensors import new_stores
+from dagster_project.lib.project import REPO_ROOT
+from dagster_project.lib.settings import BACKFILL_POLICY
+from dagster_project.lib.warehouse import POOL
+
+PARTITIONED = (
+    "orders_by_month",
+    "revenue_by_payment_method",
+    "payments_by_month_and_method",
+    "orders_by_store",
+)
+
+
+def key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(name)
+
+
+def test_asset_keys_groups_and_deps() -> None:
+    graph = defs.resolve_asset_graph()
+    expected = {
+        # asset: (group, upstream)
+        "raw_customers": ("raw", set()),
+        "raw_orders": ("raw", set()),
+        "raw_payments": ("raw", set()),
+        "raw_stores": ("raw", set()),
+        "stg_customers": ("staging", {"raw_customers"}),
+        "stg_orders": ("staging", {"raw_orders"}),
+        "stg_payments": ("staging", {"raw_payments"}),
+        "stg_stores": ("staging", {"raw_stores"}),
+        "orders": ("marts", {"stg_orders", "stg_payments"}),
+        "customers": ("marts", {"stg_customers", "orders"}),
+        "orders_by_month": ("marts", {"stg_orders", "stg_payments"}),
+        "revenue_by_payment_method": ("marts", {"stg_payments"}),
+        "payments_by_month_and_method": ("marts", {"stg_orders", "stg_payments"}),
+        "orders_by_store": ("marts", {"stg_stores", "stg_orders", "stg_payments"}),
+    }
+    assert {k.to_user_string() for k in graph.get_all_asset_keys()} == set(expected)
+    for name, (group, upstream) in expected.items():
+        node = graph.get(key(name))
+        assert node.group_name == group, name
+        assert {k.to_user_string() for k in node.parent_keys} == upstream, name
+        assert node.owners == ["team:analytics-engineering"], name
+
+
+def test_each_partition_kind_has_its_one_model() -> None:
+    graph = defs.resolve_asset_graph()
+    partitioned = {
+        k.to_user_string(): graph.get(k).partitions_def
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).is_partitioned
+    }
+    assert partitioned == {
+        "orders_by_month": monthly_partitions,
+        "revenue_by_payment_method": payment_method_partitions,
+        "payments_by_month_and_method": month_and_method_partitions,
+        "orders_by_store": store_partitions,
+    }
+
+
+def test_every_partitioned_asset_backfills_in_a_single_run_by_default() -> None:
+    graph = defs.resolve_asset_graph()
+    for name in PARTITIONED:
+        assert graph.get(key(name)).backfill_policy == dg.BackfillPolicy.single_run(), name
+
+
+def test_the_setting_changes_every_partitioned_assets_backfill_policy() -> None:
+    """A fresh process with DAGSTER_BACKFILL_POLICY set loads a different policy."""
+    code = (
+        "import dagster as dg; from dagster_project.definitions import defs\n"
+        "graph = defs.resolve_asset_graph()\n"
+        f"for name in {PARTITIONED!r}:\n"
+        "    print(name, graph.get(dg.AssetKey(name)).backfill_policy)\n"
+    )
+    env = {**os.environ, BACKFILL_POLICY: "multi_run:3"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    policies = dict(line.split(" ", 1) for line in out.stdout.splitlines())
+    assert set(policies) == set(PARTITIONED)
+    assert all("max_partitions_per_run=3" in policy for policy in policies.values()), policies
+
+
+def test_warehouse_job_has_no_partitioned_asset() -> None:
+    job = defs.resolve_job_def("warehouse")
+    selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    assert "stg_stores" in selected
+    assert not selected & set(PARTITIONED)
+
+
+def test_new_stores_sensor_targets_orders_by_store() -> None:
+    assert defs.resolve_sensor_def("new_stores") is new_stores
+    assert new_stores.asset_selection.resolve(defs.resolve_asset_graph()) == {
+        key("orders_by_store")
+    }
+
+
+def test_dbt_tests_are_asset_checks() -> None:
+    checks = {
+        (c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys
+    }
+    assert ("orders_by_month", "unique_orders_by_month_order_month") in checks
+    assert ("orders_by_month", "not_null_orders_by_month_order_month") in checks
+    assert ("orders", "unique_orders_order_id") in checks
+    assert (
+        "payments_by_month_and_method",
+        "unique_combination_payments_by_month_and_method_order_month__payment_method",
+    ) in checks
+    assert ("orders_by_store", "unique_orders_by_store_store_id") in checks
+    assert (
+        "stg_payments",
+        "accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer__gift_card",
+    ) in checks
+
+
+def test_every_writer_is_in_the_warehouse_pool() -> None:
+    assert POOL == "warehouse"
+    for assets_def in defs.assets:
+        assert assets_def.op.pool == POOL, assets_def.op.name
+
+
+@pytest.mark.parametrize(
+    ("tick", "partition"),
+    [
+        (dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.UTC), "2026-10-01"),
+        (dt.datetime(2019, 1, 1, 0, 0, tzinfo=dt.UTC), "2018-12-01"),
+    ],
+)
+def test_monthly_schedule_requests_the_previous_complete_month(
+    tick: dt.datetime, partition: str
+) -> None:
+    assert orders_by_month_schedule.cron_schedule == "0 0 1 * *"
+    context = dg.build_schedule_context(scheduled_execution_time=tick)
+    [request] = orders_by_month_schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == partition
+    assert defs.get_schedule_def("orders_by_month_monthly_schedule").job_name == (
+        "orders_by_month_monthly"
+    )

@@ -1,0 +1,53 @@
+"""The raw data: the project's generator, the first step of the dbt-only path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig
+from dagster_project.lib.project import REPO_ROOT
+from tests.support.dbt import dbt_env
+from tests.support.warehouse import DuckDBTestWarehouse, TestWarehouse
+
+
+def test_the_command_line_writes_into_the_targets_warehouse(empty_db: TestWarehouse) -> None:
+    """`python -m dagster_project.lib.generator` (and `jaffle-generate`) write where dbt reads."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_project.lib.generator", "--orders", "2000"],
+        cwd=REPO_ROOT,
+        env=dbt_env(empty_db),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+    counts = {
+        table: empty_db.query(f"select count(*) as n from {table}")[0]["n"] for table in RAW_TABLES
+    }
+    assert counts["raw_orders"] == 2000
+    assert counts["raw_customers"] == GeneratorConfig(orders=2000).customers
+    assert counts["raw_stores"] == len(GeneratorConfig().stores)
+    assert counts["raw_payments"] > 2000  # one per order, two for some
+    assert "raw_orders 2,000" in result.stdout
+
+
+@pytest.mark.duckdb_only
+def test_generator_stores_rows_in_id_order(empty_db: DuckDBTestWarehouse) -> None:
+    """Month filters prune DuckDB row groups only if rows are stored by id (hence by date)."""
+    empty_db.write_raw(GeneratorConfig(orders=50_000))
+
+    for table in ("raw_orders", "raw_payments"):
+        [out_of_order] = empty_db.query(
+            "select count(*) as n from (select id, lag(id) over (order by rowid) as prev "
+            f"from {table}) where id <= prev"
+        )
+        assert out_of_order["n"] == 0, table
+    [dates_back] = empty_db.query(
+        "select count(*) as n from (select order_date, lag(order_date) over (order by rowid) "
+        "as prev from raw_orders) where order_date < prev"
+    )
+    assert dates_back["n"] == 0

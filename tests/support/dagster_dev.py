@@ -1,0 +1,188 @@
+"""A real `dagster dev` (webserver + daemon) on loopback, and its GraphQL API."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dagster_project.lib.project import REPO_ROOT
+from tests.support.dbt import dbt_env
+from tests.support.warehouse import TestWarehouse
+
+BIN = Path(sys.executable).parent
+DAGSTER = BIN / "dagster"
+
+
+def dagster_dev_command(port: int) -> list[str]:
+    """The command that starts the UI and the daemon: the one place it is spelled."""
+    return [str(DAGSTER), "dev", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def new_dagster_home(path: Path) -> Path:
+    """A DAGSTER_HOME with the project's instance config (its pools), as `scripts/dev` uses."""
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", path / "dagster.yaml")
+    return path
+
+
+def dagster_env(dagster_home: Path, db: TestWarehouse) -> dict[str, str]:
+    """The environment of a `dagster` process that works on `db`."""
+    return {
+        **dbt_env(db),
+        "DAGSTER_HOME": str(dagster_home),
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
+
+
+@contextlib.contextmanager
+def running_dagster_dev(
+    dagster_home: Path, db: TestWarehouse, log_file: Path, timeout: float = 180
+) -> Iterator[str]:
+    """Yield the base URL of a `dagster dev` on `db` with this home.
+
+    The processes run in their own session and are always shut down, politely
+    first, then killed.
+    """
+    new_dagster_home(dagster_home)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            dagster_dev_command(port),
+            cwd=REPO_ROOT,
+            env=dagster_env(dagster_home, db),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_up(url, process, log_file, timeout)
+        yield url
+    finally:
+        _stop(process)
+
+
+LAUNCH = """
+mutation Launch($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message stack }
+    ... on InvalidSubsetError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+
+BACKFILL = """
+query Backfill($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    ... on PartitionBackfill {
+      status
+      numPartitions
+      assetBackfillData {
+        assetBackfillStatuses {
+          ... on AssetPartitionsStatusCounts {
+            assetKey { path }
+            numPartitionsTargeted
+            numPartitionsMaterialized
+            numPartitionsFailed
+          }
+        }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+TERMINAL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+
+
+def run_backfill(
+    url: str, partition_names: list[str], asset: str, log_file: Path, timeout: float = 300
+) -> dict[str, Any]:
+    """Launch a backfill of `asset` as the UI does, and return it once it has finished."""
+    launched = graphql(
+        url,
+        LAUNCH,
+        {
+            "params": {
+                "partitionNames": partition_names,
+                "assetSelection": [{"path": [asset]}],
+                "fromFailure": False,
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        backfill = graphql(url, BACKFILL, {"id": launched["backfillId"]})
+        if backfill["partitionBackfillOrError"].get("status") in TERMINAL:
+            return backfill["partitionBackfillOrError"]
+        time.sleep(2)
+    raise AssertionError(
+        f"backfill {launched['backfillId']} not finished after {timeout} s:\n"
+        f"{log_file.read_text()[-5000:]}"
+    )
+
+
+def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POST a GraphQL query to the webserver; raise on GraphQL errors."""
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(
+        f"{url}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        payload = json.load(response)
+    if payload.get("errors"):
+        raise AssertionError(f"GraphQL errors: {payload['errors']}")
+    return payload["data"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log_file: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"dagster dev exited early:\n{log_file.read_text()[-5000:]}")
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+            data = graphql(
+                url, "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
+            )
+            if data["repositoriesOrError"].get("nodes"):
+                return
+        time.sleep(1)
+    raise AssertionError(f"dagster dev not up after {timeout} s:\n{log_file.read_text()[-5000:]}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    # Ctrl-C is what `dagster dev` handles: it shuts its webserver and daemon down.
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    # The group may hold children that outlived the parent.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,139 @@
+"""One test database behind one small interface, so tests never handle a file path.
+
+The `db` and `raw_db` fixtures (tests/conftest.py) give each test a
+`TestWarehouse` of its own. A test hands `.env` to dbt and Dagster (the
+fixtures already put it in os.environ), reads rows with `.query()`, and
+changes data with `.execute()`. DuckDB is the one implementation today; a
+second warehouse is a second class here, its branch in `empty_warehouse`, and
+one more name in `KINDS` (every test with a database then runs on both).
+Tests about DuckDB itself are marked `duckdb_only` and may read `.path`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import duckdb
+
+if TYPE_CHECKING:
+    from dagster_project.lib.generator import GeneratorConfig
+    from tests.support.postgres_server import PostgresServer
+
+# The warehouses the tests run against; tests marked duckdb_only skip the others.
+KINDS = ("duckdb", "postgres")
+
+
+class TestWarehouse(Protocol):
+    """One test database: what a test asks of it, whichever warehouse it is."""
+
+    __test__ = False  # not a pytest test class
+
+    #: dbt's adapter type, e.g. "duckdb"
+    kind: ClassVar[str]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment that makes dbt and Dagster use this database."""
+        ...
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        """Rows of a query, as dicts keyed by column name."""
+        ...
+
+    def execute(self, *statements: str) -> None:
+        """Run statements in order, on one connection, committed when this returns."""
+        ...
+
+    def snapshot(self) -> dict[str, list[tuple]]:
+        """Every table's rows, sorted: equal snapshots mean nothing changed."""
+        ...
+
+    def table_exists(self, name: str) -> bool: ...
+
+    def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
+        """(Re)write the raw tables with the project's generator, as the raw_tables asset does."""
+        ...
+
+    def copy(self, name: str) -> TestWarehouse:
+        """A new database `name` beside this one, holding the same tables."""
+        ...
+
+    def drop(self) -> None:
+        """Delete the database."""
+        ...
+
+
+def empty_warehouse(
+    kind: str, name: str, folder: Path, server: PostgresServer | None = None
+) -> TestWarehouse:
+    """A new, empty database `name` of `kind`: a file in `folder`, or a database on `server`."""
+    if kind == "duckdb":
+        return DuckDBTestWarehouse(folder / f"{name}.duckdb")
+    if kind == "postgres" and server is not None:
+        from tests.support.postgres import PostgresTestWarehouse
+
+        return PostgresTestWarehouse.create(server, name)
+    raise ValueError(f"No test warehouse of kind {kind!r}: expected one of {', '.join(KINDS)}.")
+
+
+@dataclass(frozen=True)
+class DuckDBTestWarehouse:
+    """A DuckDB file of its own. Only DuckDB-only tests read `.path`."""
+
+    __test__ = False
+
+    path: Path
+    kind: ClassVar[str] = "duckdb"
+
+    @property
+    def env(self) -> dict[str, str]:
+        # The profile and dagster_project.lib.warehouse both read DUCKDB_PATH.
+        return {"DUCKDB_PATH": str(self.path)}
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            cursor = con.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def execute(self, *statements: str) -> None:
+        with duckdb.connect(str(self.path)) as con:
+            for statement in statements:
+                con.execute(statement)
+
+    def snapshot(self) -> dict[str, list[tuple]]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            tables = con.execute(
+                "select table_name from information_schema.tables "
+                "where table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+            return {
+                table: sorted(con.execute(f"select * from {table}").fetchall())
+                for (table,) in tables
+            }
+
+    def table_exists(self, name: str) -> bool:
+        rows = self.query(
+            f"select count(*) as found from information_schema.tables where table_name = '{name}'"
+        )
+        return rows[0]["found"] > 0
+
+    def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
+        # Imported here: scripts/benchmark.py reads rows through this module
+        # without loading Dagster.
+        from dagster_project.lib.warehouse import warehouse
+
+        return warehouse({**os.environ, **self.env}).write_raw(config)
+
+    def copy(self, name: str) -> DuckDBTestWarehouse:
+        copied = self.path.with_name(f"{name}.duckdb")
+        shutil.copy(self.path, copied)
+        return DuckDBTestWarehouse(copied)
+
+    def drop(self) -> None:
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            path.unlink(missing_ok=True)

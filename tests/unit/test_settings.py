@@ -1,0 +1,50 @@
+"""The environment settings of the Dagster code (dagster_project/lib/settings.py)."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from dagster_project.lib import settings
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, dg.BackfillPolicy.single_run()),
+        ("", dg.BackfillPolicy.single_run()),
+        ("single_run", dg.BackfillPolicy.single_run()),
+        ("multi_run", dg.BackfillPolicy.multi_run(max_partitions_per_run=1)),
+        ("multi_run:6", dg.BackfillPolicy.multi_run(max_partitions_per_run=6)),
+    ],
+)
+def test_backfill_policy(value: str | None, expected: dg.BackfillPolicy) -> None:
+    environ = {} if value is None else {settings.BACKFILL_POLICY: value}
+    assert settings.backfill_policy(environ) == expected
+
+
+@pytest.mark.parametrize("value", ["multi", "multi_run:0", "multi_run:x", "single_run:2"])
+def test_bad_backfill_policy_names_the_value(value: str) -> None:
+    with pytest.raises(ValueError, match=f"DAGSTER_BACKFILL_POLICY='{value}'"):
+        settings.backfill_policy({settings.BACKFILL_POLICY: value})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, True), ("", True), ("true", True), ("1", True), ("false", False), ("0", False)],
+)
+def test_fast_dbt(value: str | None, expected: bool) -> None:
+    environ = {} if value is None else {settings.FAST_DBT: value}
+    assert settings.fast_dbt(environ) is expected
+
+
+def test_bad_fast_dbt_names_the_value() -> None:
+    with pytest.raises(ValueError, match="FAST_DBT='maybe': expected true or false"):
+        settings.fast_dbt({settings.FAST_DBT: "maybe"})
+
+
+def test_keep_invocation_targets_rejects_nonsense() -> None:
+    assert settings.keep_invocation_targets({}) == settings.DEFAULT_KEEP_TARGETS
+    assert settings.keep_invocation_targets({settings.KEEP_TARGETS: "3"}) == 3
+    with pytest.raises(ValueError, match="DBT_KEEP_INVOCATION_TARGETS='-1'"):
+        settings.keep_invocation_targets({settings.KEEP_TARGETS: "-1"})
