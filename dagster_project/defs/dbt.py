@@ -29,6 +29,20 @@ from dagster_project.lib.project import dbt_project
 from dagster_project.lib.warehouse import POOL
 
 
+def partitioned_dbt_assets(select: str, partitions_def: dg.PartitionsDefinition):
+    """`@dbt_assets` for one partitioned model: its partitions, the backfill policy
+    of DAGSTER_BACKFILL_POLICY (single_run by default: a backfill of N partitions
+    is one dbt command, docs/settings.md) and the warehouse pool."""
+    return dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=select,
+        partitions_def=partitions_def,
+        backfill_policy=settings.backfill_policy(),
+        pool=POOL,
+    )
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -53,16 +67,7 @@ class OrdersByMonthConfig(dg.Config):
     )
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select="orders_by_month",
-    partitions_def=monthly_partitions,
-    # single_run by default: a backfill of N months is one dbt command and one
-    # delete+insert (DAGSTER_BACKFILL_POLICY, docs/settings.md).
-    backfill_policy=settings.backfill_policy(),
-    pool=POOL,
-)
+@partitioned_dbt_assets("orders_by_month", monthly_partitions)
 def orders_by_month_model(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: OrdersByMonthConfig
 ):
@@ -92,27 +97,13 @@ def orders_by_month_model(
     yield from dbt_build(context, dbt, dbt_vars_for_window(window))
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select="revenue_by_payment_method",
-    partitions_def=payment_method_partitions,
-    backfill_policy=settings.backfill_policy(),
-    pool=POOL,
-)
+@partitioned_dbt_assets("revenue_by_payment_method", payment_method_partitions)
 def revenue_by_payment_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Category: revenue_by_payment_method for the run's payment methods."""
     yield from dbt_build(context, dbt, dbt_vars_for_payment_methods(context.partition_keys))
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select="payments_by_month_and_method",
-    partitions_def=month_and_method_partitions,
-    backfill_policy=settings.backfill_policy(),
-    pool=POOL,
-)
+@partitioned_dbt_assets("payments_by_month_and_method", month_and_method_partitions)
 def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Two-dimensional: payments_by_month_and_method for the run's months x methods."""
     keys = context.partition_keys
@@ -122,14 +113,7 @@ def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: D
     yield from dbt_build(context, dbt, dbt_vars)
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select="orders_by_store",
-    partitions_def=store_partitions,
-    backfill_policy=settings.backfill_policy(),
-    pool=POOL,
-)
+@partitioned_dbt_assets("orders_by_store", store_partitions)
 def orders_by_store_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Dynamic: orders_by_store for the run's stores."""
     yield from dbt_build(context, dbt, dbt_vars_for_stores(context.partition_keys))
