@@ -126,7 +126,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def raw_template(
     request: pytest.FixtureRequest,
-    warehouse_kind: str, tmp_path_factory: pytest.TempPathFactory, dbt_environment: Path
+    warehouse_kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    dbt_environment: Path,
 ) -> Iterator[TestWarehouse]:
     """The raw tables only, default generator settings; copied, never written."""
     folder = tmp_path_factory.mktemp(warehouse_kind)
@@ -166,7 +168,9 @@ def raw_db(
 @pytest.fixture
 def empty_db(
     request: pytest.FixtureRequest,
-    warehouse_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    warehouse_kind: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestWarehouse]:
     """This test's own database with no tables at all (DuckDB: no file yet)."""
     server = request.getfixturevalue("postgres_server") if warehouse_kind == "postgres" else None

@@ -129,7 +129,7 @@ def test_dbt_tests_are_asset_checks() -> None:
     assert ("orders_by_store", "unique_orders_by_store_store_id") in checks
     assert (
         "stg_payments",
-        "accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer__gift_card",
+        "accepted_values_stg_payments_payment_method___var_payment_methods_",
     ) in checks
 
 
