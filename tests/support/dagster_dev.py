@@ -1,4 +1,10 @@
-"""A real `dagster dev` (webserver + daemon) on loopback, and its GraphQL API."""
+"""A real `dg dev` (webserver + daemon) on loopback, and its GraphQL API.
+
+`dg dev` is what `scripts/dev` ends in. Its instance is a DAGSTER_HOME with
+the project's dagster.yaml: SQLite storage in that folder, or, given a
+`storage_url`, dagster_home/postgres/dagster.yaml with Dagster's runs, event
+log and schedules in that PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +22,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
+
+import dagster as dg
 
 from dagster_project.lib.project import REPO_ROOT
+from dagster_project.lib.warehouse import set_pool_limit
 from tests.support.dbt import dbt_env
 from tests.support.warehouse import TestWarehouse
 
@@ -26,43 +36,63 @@ DAGSTER = BIN / "dagster"
 
 
 def dagster_dev_command(port: int) -> list[str]:
-    """The command that starts the UI and the daemon: the one place it is spelled."""
-    return [str(DAGSTER), "dev", "--host", "127.0.0.1", "--port", str(port)]
+    """The command that starts the UI and the daemon, as `scripts/dev` does."""
+    return [str(BIN / "dg"), "dev", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def new_dagster_home(path: Path) -> Path:
-    """A DAGSTER_HOME with the project's instance config (its pools), as `scripts/dev` uses."""
+def new_dagster_home(path: Path, storage_url: str | None = None) -> Path:
+    """A DAGSTER_HOME with the project's instance config (SQLite, or Postgres at `storage_url`)."""
     path.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "dagster_home" / "dagster.yaml", path / "dagster.yaml")
+    config = REPO_ROOT / "dagster_home" / ("postgres" if storage_url else "") / "dagster.yaml"
+    shutil.copy(config, path / "dagster.yaml")
     return path
 
 
-def dagster_env(dagster_home: Path, db: TestWarehouse) -> dict[str, str]:
-    """The environment of a `dagster` process that works on `db`."""
-    return {
+def dagster_env(
+    dagster_home: Path, db: TestWarehouse, storage_url: str | None = None
+) -> dict[str, str]:
+    """The environment of a `dagster` or `dg` process that works on `db`."""
+    env = {
         **dbt_env(db),
         "DAGSTER_HOME": str(dagster_home),
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        # dg checks that it runs in the project's environment (scripts/bootstrap sets it).
+        "VIRTUAL_ENV": str(BIN.parent),
     }
+    if storage_url:
+        env["DAGSTER_PG_URL"] = storage_url
+    return env
 
 
 @contextlib.contextmanager
 def running_dagster_dev(
-    dagster_home: Path, db: TestWarehouse, log_file: Path, timeout: float = 180
+    dagster_home: Path,
+    db: TestWarehouse,
+    log_file: Path,
+    storage_url: str | None = None,
+    timeout: float = 180,
 ) -> Iterator[str]:
-    """Yield the base URL of a `dagster dev` on `db` with this home.
+    """Yield the base URL of a `dg dev` on `db` with this home (and storage).
 
+    As `scripts/dev` does, the `warehouse` pool first gets the target's limit.
     The processes run in their own session and are always shut down, politely
     first, then killed.
     """
-    new_dagster_home(dagster_home)
+    new_dagster_home(dagster_home, storage_url)
+    env = dagster_env(dagster_home, db, storage_url)
+    # dagster.yaml reads DAGSTER_PG_URL from the environment of whoever opens it.
+    with (
+        mock.patch.dict(os.environ, env),
+        dg.DagsterInstance.from_config(str(dagster_home)) as instance,
+    ):
+        set_pool_limit(instance, env)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log_file, "w") as log:
         process = subprocess.Popen(
             dagster_dev_command(port),
             cwd=REPO_ROOT,
-            env=dagster_env(dagster_home, db),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -162,7 +192,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_file: Path, timeout:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"dagster dev exited early:\n{log_file.read_text()[-5000:]}")
+            raise AssertionError(f"dg dev exited early:\n{log_file.read_text()[-5000:]}")
         with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
             data = graphql(
                 url, "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
@@ -170,11 +200,11 @@ def _wait_until_up(url: str, process: subprocess.Popen, log_file: Path, timeout:
             if data["repositoriesOrError"].get("nodes"):
                 return
         time.sleep(1)
-    raise AssertionError(f"dagster dev not up after {timeout} s:\n{log_file.read_text()[-5000:]}")
+    raise AssertionError(f"dg dev not up after {timeout} s:\n{log_file.read_text()[-5000:]}")
 
 
 def _stop(process: subprocess.Popen) -> None:
-    # Ctrl-C is what `dagster dev` handles: it shuts its webserver and daemon down.
+    # Ctrl-C is what `dg dev` handles: it shuts its webserver and daemon down.
     with contextlib.suppress(ProcessLookupError):
         process.send_signal(signal.SIGINT)
     try:

@@ -20,6 +20,8 @@ from tests.support.postgres_server import PostgresServer, database_name
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
 
+NO_DUCKDB_FILE = "/nonexistent-folder/a-postgres-target-opens-no-duckdb-file.duckdb"
+
 
 @dataclass(frozen=True)
 class PostgresTestWarehouse:
@@ -48,6 +50,9 @@ class PostgresTestWarehouse:
         return {
             **self.server.env,
             "PGDATABASE": self.database,
+            # On a postgres target nothing may open a DuckDB file: were
+            # anything to try, it would fail on this missing folder.
+            "DUCKDB_PATH": NO_DUCKDB_FILE,
             "DBT_TARGET": "postgres",
             "DBT_TARGET_PATH": str(target),
             "DBT_LOG_PATH": str(target / "logs"),
@@ -90,9 +95,4 @@ class PostgresTestWarehouse:
         return PostgresTestWarehouse(self.server, copied)
 
     def drop(self) -> None:
-        with contextlib.closing(self.server.connect()) as con, con.cursor() as cur:
-            cur.execute(
-                sql.SQL("drop database if exists {} with (force)").format(
-                    sql.Identifier(self.database)
-                )
-            )
+        self.server.drop_database(self.database)

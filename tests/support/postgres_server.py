@@ -84,6 +84,12 @@ class PostgresServer:
         with contextlib.closing(self.connect()) as con, con.cursor() as cursor:
             cursor.execute(statement)
 
+    def drop_database(self, name: str) -> None:
+        """Drop `name`, closing whatever connections are still open on it."""
+        statement = sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        with contextlib.closing(self.connect()) as con, con.cursor() as cursor:
+            cursor.execute(statement)
+
 
 @contextlib.contextmanager
 def running_postgres(folder: Path) -> Iterator[PostgresServer]:

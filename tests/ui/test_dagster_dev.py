@@ -1,8 +1,17 @@
-"""End to end: backfills launched through the UI's GraphQL API on a real `dagster dev`."""
+"""End to end: backfills launched through the UI's GraphQL API on a real `dg dev`.
+
+The first test runs on every warehouse. On Postgres it is the production
+setup: the warehouse and Dagster's own storage (runs, event log, schedules;
+dagster_home/postgres/dagster.yaml) both on the server, and the restarted UI
+reads the partition status back from that storage.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import dagster as dg
 import pytest
@@ -28,10 +37,26 @@ PARTITION_STATUS = """
 """
 
 
-def test_backfill_through_dagster_dev(db: TestWarehouse, tmp_path: Path) -> None:
+@pytest.fixture
+def storage_url(db: TestWarehouse) -> Iterator[str | None]:
+    """Dagster's storage: None (SQLite in DAGSTER_HOME) on DuckDB; on Postgres, a
+    database of its own on the warehouse's server, as dagster-postgres wants it."""
+    if db.kind != "postgres":
+        yield None
+        return
+    server, name = db.server, f"{db.database}_dagster"
+    server.create_database(name)
+    yield f"postgresql+psycopg2://{server.user}@/{name}?host={server.folder}"
+    server.drop_database(name)
+
+
+@pytest.mark.every_warehouse
+def test_backfill_through_dagster_dev(
+    db: TestWarehouse, storage_url: str | None, tmp_path: Path
+) -> None:
     home, log = tmp_path / "dagster_home", tmp_path / "dagster_dev.log"
     keys = ["2018-01-01", "2018-02-01", "2018-03-01", "2018-04-01"]
-    with running_dagster_dev(home, db, log) as url:
+    with running_dagster_dev(home, db, log, storage_url) as url:
         backfill = run_backfill(url, keys, "orders_by_month", log)
         assert backfill["status"] in {"COMPLETED", "COMPLETED_SUCCESS"}, backfill
         (counts,) = backfill["assetBackfillData"]["assetBackfillStatuses"]
@@ -47,9 +72,18 @@ def test_backfill_through_dagster_dev(db: TestWarehouse, tmp_path: Path) -> None
         ]
 
     assert model_rows(db) == expected_rows(db, "2018-01-01", "2018-05-01")
+    if storage_url:
+        # The run went to Postgres, not to SQLite files in DAGSTER_HOME.
+        assert not list(home.rglob("*.db")), list(home.rglob("*.db"))
+        with (
+            mock.patch.dict(os.environ, {"DAGSTER_PG_URL": storage_url}),
+            dg.DagsterInstance.from_config(str(home)) as instance,
+        ):
+            assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+            assert instance.get_runs_count() == 1  # the backfill's single run
 
-    # Partition status lives in DAGSTER_HOME: a restarted `dagster dev` still has it.
-    with running_dagster_dev(home, db, tmp_path / "restart.log") as url:
+    # Partition status lives in Dagster's storage: a restarted `dg dev` still has it.
+    with running_dagster_dev(home, db, tmp_path / "restart.log", storage_url) as url:
         statuses = graphql(url, PARTITION_STATUS)["assetNodeOrError"]["assetPartitionStatuses"]
         assert statuses["ranges"] == [
             {"status": "MATERIALIZED", "startKey": "2018-01-01", "endKey": "2018-04-01"}

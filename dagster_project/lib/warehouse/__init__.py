@@ -21,14 +21,17 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+import dagster as dg
+
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR
+from dagster_project.lib.settings import warehouse_pool_limit
 
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
 
-# The Dagster pool of every asset that writes the warehouse. Its limit, in the
-# Dagster instance's dagster.yaml, is how many may write at once: 1 for DuckDB
-# (one writer process per file).
+# The Dagster pool of every asset that writes the warehouse. Its limit is how
+# many steps may write at once: WAREHOUSE_POOL_LIMIT, 1 on DuckDB (one writer
+# process per file), 4 on Postgres; `set_pool_limit` applies it.
 POOL = "warehouse"
 
 
@@ -87,6 +90,17 @@ def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
         f"DBT_TARGET={target!r} is a {credentials.type} target, which this project has no "
         "Python support for: expected a duckdb or postgres target."
     )
+
+
+def set_pool_limit(instance: dg.DagsterInstance, environ: Mapping[str, str] = os.environ) -> int:
+    """Give the instance's `warehouse` pool this target's limit (WAREHOUSE_POOL_LIMIT); return it.
+
+    Pool limits live in the instance's storage, not in dagster.yaml, so
+    `scripts/dev` calls this at every start: the limit follows DBT_TARGET.
+    """
+    limit = warehouse_pool_limit(warehouse(environ).kind, environ)
+    instance.event_log_storage.set_concurrency_slots(POOL, limit)
+    return limit
 
 
 def dbt_profile_target(environ: Mapping[str, str]) -> tuple[str, Any]:
