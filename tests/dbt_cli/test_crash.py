@@ -102,14 +102,24 @@ def _seconds_between(log: str, first: str, second: str) -> float:
     return stamp(second) - stamp(first)
 
 
-def wait_for_log_line(work: Path, line: str, timeout: float = 60) -> None:
+def wait_for_log_line(dbt: subprocess.Popen, work: Path, line: str, timeout: float = 120) -> None:
+    """Wait until dbt's debug log holds `line`; fail at once, with the log, if dbt exits first."""
     log = work / "logs" / "dbt.log"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if log.exists() and line in log.read_text():
+        text = log.read_text() if log.exists() else ""
+        if line in text:
             return
-        time.sleep(0.001)
-    raise AssertionError(f"dbt never logged {line!r}")
+        if dbt.poll() is not None:
+            # Read once more: dbt may have logged the line just before exiting.
+            text = log.read_text() if log.exists() else ""
+            if line in text:
+                return
+            raise AssertionError(
+                f"dbt exited ({dbt.returncode}) before logging {line!r}:\n{text[-3000:]}"
+            )
+        time.sleep(0.005)
+    raise AssertionError(f"dbt never logged {line!r} in {timeout} s:\n{text[-3000:]}")
 
 
 def test_sigkill_leaves_old_or_new_rows_and_a_rerun_converges(
@@ -142,11 +152,11 @@ def test_sigkill_leaves_old_or_new_rows_and_a_rerun_converges(
         dbt = start_dbt(db, work)
         if trial < TRIALS_AT_RANDOM:
             # Anywhere from the model's start to shortly after its commit.
-            wait_for_log_line(work, f"Began executing node {MODEL}")
+            wait_for_log_line(dbt, work, f"Began executing node {MODEL}")
             time.sleep(rng.uniform(0, model_seconds + 0.2))
         else:
             # Aimed at the transaction: the delete+insert takes tens of ms.
-            wait_for_log_line(work, BEGIN)
+            wait_for_log_line(dbt, work, BEGIN)
             time.sleep(rng.uniform(0, 0.03))
         dbt.send_signal(signal.SIGKILL)
         dbt.wait()
