@@ -11,8 +11,9 @@
   more like `db`, for tests that compare two ways in.
 - `instance`: a throwaway Dagster instance.
 
-Tests that use a database run once per warehouse in `KINDS` (DuckDB today);
-those marked `duckdb_only` run on DuckDB alone.
+Tests marked `every_warehouse` run once per warehouse in `KINDS` (DuckDB and a
+real PostgreSQL server, `postgres_server`); `postgres_only` ones on Postgres
+alone; every other test on DuckDB.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "every_warehouse: the core semantics; runs once per warehouse in KINDS (DuckDB and "
         "a real PostgreSQL server); other tests run on DuckDB only",
     )
+    config.addinivalue_line(
+        "markers",
+        "postgres_only: about a server warehouse's many writers; runs on PostgreSQL only",
+    )
     _prepare_manifest()
 
 
@@ -67,11 +72,16 @@ def _prepare_manifest() -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each `every_warehouse` test once per warehouse kind, the others on DuckDB."""
+    """Run each `every_warehouse` test once per warehouse kind, `postgres_only` tests on
+    Postgres, the others on DuckDB."""
     if "warehouse_kind" in metafunc.fixturenames:
-        every = metafunc.definition.get_closest_marker("every_warehouse") is not None
-        only_duckdb = metafunc.definition.get_closest_marker("duckdb_only") is not None
-        kinds = list(KINDS) if every and not only_duckdb else ["duckdb"]
+        marker = metafunc.definition.get_closest_marker
+        if marker("postgres_only") is not None:
+            kinds = ["postgres"]
+        elif marker("every_warehouse") is not None and marker("duckdb_only") is None:
+            kinds = list(KINDS)
+        else:
+            kinds = ["duckdb"]
         metafunc.parametrize("warehouse_kind", kinds, indirect=True, scope="session")
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import closing
 
+import duckdb
 import pytest
 
-from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig
+from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig, generate
 from dagster_project.lib.project import REPO_ROOT
 from tests.support.dbt import dbt_env
 from tests.support.warehouse import DuckDBTestWarehouse, TestWarehouse
@@ -51,3 +53,23 @@ def test_generator_stores_rows_in_id_order(empty_db: DuckDBTestWarehouse) -> Non
         "as prev from raw_orders) where order_date < prev"
     )
     assert dates_back["n"] == 0
+
+
+@pytest.mark.every_warehouse
+def test_every_target_holds_the_rows_duckdb_generates(raw_db: TestWarehouse) -> None:
+    """The raw tables on the target equal the generator's rows made in DuckDB, row for row."""
+    with closing(duckdb.connect()) as con:
+        generate(con, GeneratorConfig())
+        reference = {}
+        for table in RAW_TABLES:
+            cursor = con.execute(f"select * from {table}")
+            names = [column[0] for column in cursor.description]
+            reference[table] = sorted(
+                (dict(zip(names, row, strict=True)) for row in cursor.fetchall()),
+                key=lambda row: row["id"],
+            )
+
+    for table in RAW_TABLES:
+        loaded = sorted(raw_db.query(f"select * from {table}"), key=lambda row: row["id"])
+        assert len(loaded) == len(reference[table]) > 0, table
+        assert loaded == reference[table], table
