@@ -11,7 +11,6 @@ import pytest
 from dagster_project.lib.generator import GeneratorConfig
 from tests.support.dbt import dbt_vars, run_dbt
 from tests.support.expected import (
-    METHODS,
     by_method_rows,
     cell_rows,
     expected_by_method,
@@ -270,4 +269,3 @@ def test_build_runs_the_unit_and_data_tests_of_each_kind(db: TestWarehouse) -> N
     assert by_method_rows(db) == expected_by_method(db, ("coupon",))
     assert cell_rows(db) == expected_cells(db, "2018-03-01", "2018-04-01", ("coupon",))
     assert store_rows(db) == {4: expected_by_store(db)[4]}
-    assert METHODS == ("credit_card", "coupon", "bank_transfer", "gift_card")

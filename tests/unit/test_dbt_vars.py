@@ -18,6 +18,7 @@ from dagster_project.lib.dbt_vars import (
     dbt_vars_for_window,
 )
 from dagster_project.lib.project import shared_vars
+from tests.support import expected
 
 
 def window(start: str, end: str) -> dg.TimeWindow:
@@ -104,6 +105,13 @@ def test_partitions_start_where_dbt_validates_them() -> None:
 def test_payment_methods_come_from_dbt_project_yml() -> None:
     assert shared_vars().payment_methods == ("credit_card", "coupon", "bank_transfer", "gift_card")
     assert payment_method_partitions.get_partition_keys() == list(shared_vars().payment_methods)
+
+
+def test_the_oracles_lists_cannot_drift_from_dbt_project_yml() -> None:
+    """tests/support/expected.py spells the lists out to stay independent of the code
+    under test; this keeps that copy equal to the one home, dbt_project.yml's vars."""
+    assert shared_vars().payment_methods == expected.METHODS
+    assert shared_vars().order_statuses == expected.STATUSES
 
 
 def test_one_or_several_methods_are_a_list() -> None:
