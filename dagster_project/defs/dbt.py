@@ -4,10 +4,22 @@ Every body is the same few lines: the run's partitions become dbt vars (a pure
 function of `dagster_project.lib.dbt_vars`) and `dbt_build` runs them
 (`dagster_project.lib.dbt_run`). dagster-dbt turns the dbt tests into asset
 checks, and `dbt build` runs them right after their model.
+
+The source tests (`models/staging/__sources.yml`) are asset checks on the raw
+assets too. `unpartitioned_models` holds them, as dagster-dbt gives them to
+the `@dbt_assets` whose models read the source: its `dbt build` tests each raw
+table before the staging view over it, so they run once the generator has
+written it, a failure shows as a failed check on the raw asset, and dbt skips
+what reads the bad table.
 """
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 from pydantic import Field
 
 from dagster_project.defs.partitions import (
@@ -28,6 +40,12 @@ from dagster_project.lib.dbt_vars import (
 from dagster_project.lib.project import dbt_project
 from dagster_project.lib.warehouse import POOL
 
+# dagster-dbt's default translator (groups, owners and keys come from
+# meta.dagster), with the source tests as checks rather than observations.
+translator = DagsterDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+)
+
 
 def partitioned_dbt_assets(select: str, partitions_def: dg.PartitionsDefinition):
     """`@dbt_assets` for one partitioned model: its partitions, the backfill policy
@@ -37,6 +55,7 @@ def partitioned_dbt_assets(select: str, partitions_def: dg.PartitionsDefinition)
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         select=select,
+        dagster_dbt_translator=translator,
         partitions_def=partitions_def,
         backfill_policy=settings.backfill_policy(),
         pool=POOL,
@@ -48,10 +67,11 @@ def partitioned_dbt_assets(select: str, partitions_def: dg.PartitionsDefinition)
     project=dbt_project,
     # Each partitioned model is incremental and has its own @dbt_assets below.
     exclude="config.materialized:incremental",
+    dagster_dbt_translator=translator,
     pool=POOL,
 )
 def unpartitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging views and mart tables, rebuilt whole."""
+    """Staging views and mart tables, rebuilt whole; and the raw tables' source tests."""
     yield from dbt_build(context, dbt)
 
 

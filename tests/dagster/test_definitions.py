@@ -11,12 +11,14 @@ import dagster as dg
 import pytest
 
 from dagster_project.definitions import defs
+from dagster_project.defs.dbt import unpartitioned_models
 from dagster_project.defs.partitions import (
     month_and_method_partitions,
     monthly_partitions,
     payment_method_partitions,
     store_partitions,
 )
+from dagster_project.defs.raw import raw_tables
 from dagster_project.defs.schedules import orders_by_month_schedule
 from dagster_project.defs.sensors import new_stores
 from dagster_project.lib.project import REPO_ROOT
@@ -131,6 +133,21 @@ def test_dbt_tests_are_asset_checks() -> None:
         "stg_payments",
         "accepted_values_stg_payments_payment_method___var_payment_methods_",
     ) in checks
+
+
+def test_dbt_source_tests_are_checks_on_the_raw_assets() -> None:
+    """__sources.yml's tests: checks on the raw assets, held by the unpartitioned models."""
+    raw = {"raw_customers", "raw_orders", "raw_payments", "raw_stores"}
+    on_raw = {
+        (c.asset_key.to_user_string(), c.name)
+        for c in defs.resolve_asset_graph().asset_check_keys
+        if c.asset_key.to_user_string() in raw
+    }
+    assert on_raw == {
+        (table, f"source_{test}_raw_{table}_id") for table in raw for test in ("not_null", "unique")
+    }
+    assert {spec.asset_key.to_user_string() for spec in unpartitioned_models.check_specs} >= raw
+    assert not raw_tables.check_specs
 
 
 def test_every_writer_is_in_the_warehouse_pool() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.definitions import defs
 from dagster_project.defs.dbt import orders_by_month_model, unpartitioned_models
+from dagster_project.defs.raw import raw_tables
 from tests.support.dagster import check_results, materialize, materialize_month, materialize_months
 from tests.support.dbt import run_dbt
 from tests.support.warehouse import TestWarehouse
@@ -15,6 +17,55 @@ ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
 def only(checks: dict[str, dg.AssetCheckEvaluation], prefix: str) -> dg.AssetCheckEvaluation:
     [name] = [name for name in checks if name.startswith(prefix)]
     return checks[name]
+
+
+def test_null_raw_id_fails_the_source_check_on_the_raw_asset(
+    db: TestWarehouse, instance: dg.DagsterInstance
+) -> None:
+    """A dbt source test is a check on the raw asset, not an observation nobody sees."""
+    db.execute("update raw_orders set id = null where id = 7")
+
+    result = materialize(unpartitioned_models, instance, raise_on_error=False)
+
+    checks = check_results(result)
+    check = checks["source_not_null_raw_raw_orders_id"]
+    assert not check.passed
+    assert check.asset_key == dg.AssetKey("raw_orders")
+    assert check.severity == dg.AssetCheckSeverity.ERROR
+    # The other raw tables' checks pass, on their own assets.
+    assert checks["source_unique_raw_raw_orders_id"].passed
+    assert checks["source_not_null_raw_raw_payments_id"].asset_key == dg.AssetKey("raw_payments")
+    assert checks["source_not_null_raw_raw_payments_id"].passed
+    # Severity error: dbt skips what reads raw_orders, and the run fails.
+    assert not result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "stg_customers" in materialized
+    assert not materialized & {"stg_orders", "orders", "customers"}
+
+
+def test_materializing_the_raw_assets_runs_their_checks_after_the_write(
+    raw_db: TestWarehouse, instance: dg.DagsterInstance
+) -> None:
+    """The UI's Materialize on the raw assets: the generator writes, then dbt tests the sources."""
+    result = dg.materialize(
+        [raw_tables, unpartitioned_models],
+        selection=dg.AssetSelection.assets(*raw_tables.keys),
+        resources=defs.resources,
+        instance=instance,
+    )
+
+    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
+    assert steps == ["raw_tables", "unpartitioned_models"]
+    checks = check_results(result)
+    assert {(c.asset_key.to_user_string(), name) for name, c in checks.items()} == {
+        (table, f"source_{test}_raw_{table}_id")
+        for table in ("raw_customers", "raw_orders", "raw_payments", "raw_stores")
+        for test in ("not_null", "unique")
+    }
+    assert all(c.passed for c in checks.values())
+    # Only the checks ran in the dbt step: no model was rebuilt.
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"raw_customers", "raw_orders", "raw_payments", "raw_stores"}
 
 
 def test_orphan_payment_fails_the_relationships_check_as_a_warning(
