@@ -14,7 +14,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.lib.project import REPO_ROOT
-from tests.support.dagster_dev import DAGSTER, dagster_env, new_dagster_home
+from tests.support.dagster_dev import DG, dagster_env, new_dagster_home
 from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import TestWarehouse
 
@@ -24,14 +24,14 @@ pytestmark = pytest.mark.duckdb_only
 def test_concurrent_runs_take_turns_on_the_warehouse(db: TestWarehouse, tmp_path: Path) -> None:
     """A backfill and a full rebuild launched at once both succeed, one step after the other."""
     home = new_dagster_home(tmp_path / "dagster_home")
-    # Create the instance's storage once, as `dagster dev` would: two processes
+    # Create the instance's storage once, as `dg dev` would: two processes
     # creating fresh SQLite storage at the same moment race on its migrations.
     dg.DagsterInstance.from_config(str(home)).dispose()
-    module = ["-m", "dagster_project.definitions"]
+    # The launch commands of the README and docs/ui.md.
     commands = [
-        [str(DAGSTER), "asset", "materialize", *module, "--select", "orders_by_month",
+        [str(DG), "launch", "--assets", "orders_by_month",
          "--partition-range", "2018-01-01...2018-06-01"],
-        [str(DAGSTER), "job", "execute", *module, "-j", "warehouse"],
+        [str(DG), "launch", "--job", "warehouse"],
     ]  # fmt: skip
     processes = [
         subprocess.Popen(

@@ -32,12 +32,12 @@ from tests.support.dbt import dbt_env
 from tests.support.warehouse import TestWarehouse
 
 BIN = Path(sys.executable).parent
-DAGSTER = BIN / "dagster"
+DG = BIN / "dg"
 
 
 def dagster_dev_command(port: int) -> list[str]:
     """The command that starts the UI and the daemon, as `scripts/dev` does."""
-    return [str(BIN / "dg"), "dev", "--host", "127.0.0.1", "--port", str(port)]
+    return [str(DG), "dev", "--host", "127.0.0.1", "--port", str(port)]
 
 
 def new_dagster_home(path: Path, storage_url: str | None = None) -> Path:

@@ -24,7 +24,7 @@ import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.lib.project import REPO_ROOT
-from tests.support.dagster_dev import DAGSTER, dagster_env, new_dagster_home, running_dagster_dev
+from tests.support.dagster_dev import DG, dagster_env, new_dagster_home, running_dagster_dev
 from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import TestWarehouse
 
@@ -85,7 +85,7 @@ def build_warehouse(dagster_home: Path, db: TestWarehouse) -> None:
     """Materialize everything unpartitioned through Dagster, as the first `scripts/dev` does."""
     new_dagster_home(dagster_home)
     result = subprocess.run(
-        [str(DAGSTER), "job", "execute", "-m", "dagster_project.definitions", "-j", "warehouse"],
+        [str(DG), "launch", "--job", "warehouse"],
         cwd=REPO_ROOT,
         env=dagster_env(dagster_home, db),
         capture_output=True,
