@@ -9,18 +9,24 @@ the dbt target's warehouse. Without Dagster (the dbt-only path):
 
     jaffle-generate                                  # default small set
     jaffle-generate --orders 10000000 --end 2026-10-31
+
+The command prints its figures as one JSON object on stdout, and its progress
+(a line per table written, the time so far) on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import duckdb
+
+    from dagster_project.lib.progress import Step
 
 # The tables generate() writes, in the order it writes them.
 RAW_TABLES = ("raw_stores", "raw_customers", "raw_orders", "raw_payments")
@@ -88,18 +94,23 @@ def _rand(salt: str, seed: int, below: int, key: str = "i") -> str:
     return f"cast(hash({key}, {seed}, '{salt}') % {below} as bigint)"
 
 
-def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[str, int]:
+def generate(
+    con: duckdb.DuckDBPyConnection, config: GeneratorConfig, step: Step | None = None
+) -> dict[str, int]:
     """(Re)create raw_customers, raw_orders, raw_payments and raw_stores.
 
     Returns the row count of each table. Each table is replaced in one
-    statement, so a reader never sees a half-written table.
+    statement, so a reader never sees a half-written table. `step(table)` is
+    called as each table starts (dagster_project/lib/progress.py).
     """
+    step = step or (lambda _name: None)
     seed = config.seed
     n = config.orders
     n_days = (config.end - config.start).days + 1
     store_rows = ", ".join(f"({i}, '{name}', date '{opened}')" for i, name, opened in config.stores)
     first_names = ", ".join(f"'{name}'" for name in FIRST_NAMES)
 
+    step("raw_stores")
     con.execute(
         f"""
         create or replace table raw_stores as
@@ -107,6 +118,7 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
         order by id
         """
     )
+    step("raw_customers")
     con.execute(
         f"""
         create or replace table raw_customers as
@@ -128,6 +140,7 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
         f"cast(order_date >= date '{max(opened, config.start)}' as integer)"
         for _, _, opened in config.stores
     )
+    step("raw_orders")
     con.execute(
         f"""
         create or replace table raw_orders as
@@ -163,6 +176,7 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
     # Amounts in cents; ids 2i-1 and 2i keep them unique. Payments come from
     # a range of slots filtered, not from raw_orders: a filter keeps the
     # range's order, so the table is stored by id without a sort.
+    step("raw_payments")
     con.execute(
         f"""
         create or replace table raw_payments as
@@ -213,27 +227,41 @@ def generate(con: duckdb.DuckDBPyConnection, config: GeneratorConfig) -> dict[st
     }
 
 
+def _date(text: str) -> dt.date:
+    """An argparse type whose error names the value and the format it wants."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected YYYY-MM-DD") from None
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: write the raw tables into the dbt target's warehouse."""
+    """Command line: write the raw tables into the dbt target's warehouse.
+
+    Bad arguments end in argparse's one-line error (exit status 2), naming
+    the value, never in a traceback.
+    """
     defaults = GeneratorConfig()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="jaffle-generate", description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=defaults.orders)
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=defaults.start)
-    parser.add_argument("--end", type=dt.date.fromisoformat, default=defaults.end)
+    parser.add_argument("--start", type=_date, default=defaults.start, help="YYYY-MM-DD")
+    parser.add_argument("--end", type=_date, default=defaults.end, help="YYYY-MM-DD, inclusive")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     args = parser.parse_args(argv)
     try:
         config = GeneratorConfig(args.orders, args.start, args.end, args.seed)
     except ValueError as error:
         parser.error(str(error))
+    from dagster_project.lib.progress import steps
     from dagster_project.lib.warehouse import warehouse
 
     target = warehouse()
     began = time.perf_counter()
-    counts = target.write_raw(config)
+    with steps(f"{config.orders:,} orders") as step:
+        counts = target.write_raw(config, step)
     elapsed = time.perf_counter() - began
-    summary = ", ".join(f"{table} {count:,}" for table, count in counts.items())
-    print(f"{target.location}: {summary} in {elapsed:.1f} s")
+    figures = {"warehouse": target.location, "rows": counts, "seconds": round(elapsed, 1)}
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from contextlib import closing
@@ -11,12 +13,16 @@ import pytest
 
 from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig, generate
 from dagster_project.lib.project import REPO_ROOT
+from dagster_project.lib.warehouse import warehouse
 from tests.support.dbt import dbt_env
 from tests.support.warehouse import DuckDBTestWarehouse, TestWarehouse
 
 
 def test_the_command_line_writes_into_the_targets_warehouse(empty_db: TestWarehouse) -> None:
-    """`python -m dagster_project.lib.generator` (and `jaffle-generate`) write where dbt reads."""
+    """`python -m dagster_project.lib.generator` (and `jaffle-generate`) write where dbt reads.
+
+    Its figures are one JSON object on stdout; its progress, a line per table, on stderr.
+    """
     result = subprocess.run(
         [sys.executable, "-m", "dagster_project.lib.generator", "--orders", "2000"],
         cwd=REPO_ROOT,
@@ -34,7 +40,12 @@ def test_the_command_line_writes_into_the_targets_warehouse(empty_db: TestWareho
     assert counts["raw_customers"] == GeneratorConfig(orders=2000).customers
     assert counts["raw_stores"] == len(GeneratorConfig().stores)
     assert counts["raw_payments"] > 2000  # one per order, two for some
-    assert "raw_orders 2,000" in result.stdout
+    figures = json.loads(result.stdout)
+    assert figures["rows"] == counts
+    assert figures["warehouse"] == warehouse({**os.environ, **empty_db.env}).location
+    assert [line.split(" done in ")[0] for line in result.stderr.splitlines()] == [
+        f"2,000 orders: {table}" for table in RAW_TABLES
+    ]
 
 
 @pytest.mark.duckdb_only

@@ -28,6 +28,7 @@ from dagster_project.lib.settings import warehouse_pool_limit
 
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
+    from dagster_project.lib.progress import Step
 
 # The Dagster pool of every asset that writes the warehouse. Its limit is how
 # many steps may write at once: WAREHOUSE_POOL_LIMIT, 1 on DuckDB (one writer
@@ -49,8 +50,11 @@ class Warehouse(Protocol):
     #: where the data lives, for people: a file path or a database URL without password
     location: str
 
-    def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
-        """(Re)create the raw tables with the generator's rows; return each table's count."""
+    def write_raw(self, config: GeneratorConfig, step: Step | None = None) -> dict[str, int]:
+        """(Re)create the raw tables with the generator's rows; return each table's count.
+
+        `step(name)` is called as each step of the work starts (a progress display).
+        """
         ...
 
     def query(self, sql: str) -> list[dict[str, Any]]:

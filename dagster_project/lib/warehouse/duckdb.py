@@ -20,6 +20,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.lib.generator import GeneratorConfig, generate
+from dagster_project.lib.progress import Step
 from dagster_project.lib.warehouse import Unavailable
 
 # 'Could not set lock on file "...": Conflicting lock is held in
@@ -50,11 +51,11 @@ class DuckDBWarehouse:
         config = {**self.settings, **({"access_mode": "READ_ONLY"} if read_only else {})}
         return DuckDBResource(database=str(self.path), connection_config=config)
 
-    def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
+    def write_raw(self, config: GeneratorConfig, step: Step | None = None) -> dict[str, int]:
         """Generate the raw tables inside the file itself: DuckDB is the generator's engine."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.resource().get_connection() as con, closing(con):
-            return generate(con, config)
+            return generate(con, config, step)
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         with self.resource(read_only=True).get_connection() as con, closing(con):

@@ -20,6 +20,7 @@ import psycopg2
 import psycopg2.errors
 
 from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig, generate
+from dagster_project.lib.progress import Step
 from dagster_project.lib.warehouse import Unavailable
 
 # DuckDB's column types, as the generator writes them, in Postgres.
@@ -69,7 +70,7 @@ class PostgresWarehouse:
             application_name="dagster_project",
         )
 
-    def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
+    def write_raw(self, config: GeneratorConfig, step: Step | None = None) -> dict[str, int]:
         """Generate the rows in DuckDB (in memory), then COPY each table in.
 
         One transaction: each table is created if missing, emptied and
@@ -83,10 +84,12 @@ class PostgresWarehouse:
             closing(duckdb.connect()) as source,
             closing(self.connect()) as con,
         ):
-            counts = generate(source, config)
+            counts = generate(source, config, step)
             with con, con.cursor() as cursor:
                 cursor.execute(f"create schema if not exists {self.schema}")
                 for table in RAW_TABLES:
+                    if step is not None:
+                        step(f"copy {table} into Postgres")
                     columns = source.execute(f"describe {table}").fetchall()
                     definition = ", ".join(f"{name} {_TYPES[kind]}" for name, kind, *_ in columns)
                     cursor.execute(f"create table if not exists {table} ({definition})")
