@@ -18,16 +18,28 @@ class RawDataConfig(dg.Config):
     seed: int = GeneratorConfig.seed
 
 
+def column_schema(table: str) -> dg.TableSchema:
+    """The source's columns in its YAML, with their types: the asset page's column list."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, column["data_type"], column["description"])
+            for name, column in raw_source(table)["columns"].items()
+        ]
+    )
+
+
 @dg.multi_asset(
     specs=[
-        # Key, group, owners and description are the dbt source's (its YAML
-        # and meta.dagster), so the raw asset and the dbt source are one asset.
+        # Key, group, owners, description and columns are the dbt source's
+        # (its YAML and meta.dagster), so the raw asset and the dbt source are
+        # one asset. Its checks are the source's dbt tests (defs/dbt.py).
         dg.AssetSpec(
             table,
             group_name=raw_source(table)["meta"]["dagster"]["group"],
             kinds={warehouse_kind()},
             owners=raw_source(table)["meta"]["dagster"]["owners"],
             description=raw_source(table)["description"],
+            metadata={"dagster/column_schema": column_schema(table)},
         )
         for table in RAW_TABLES
     ],
