@@ -25,7 +25,7 @@ PROFILES_DIR = REPO_ROOT
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROFILES_DIR)
 
-# Under `dagster dev` / `dg dev` this parses the project when it changed, so
+# Under `dg dev` (or `dagster dev`) this parses the project when it changed, so
 # edits show up on reload; elsewhere the manifest must have been prepared
 # (`dagster-dbt project prepare-and-package`, or the tests' conftest).
 prepare_manifest(dbt_project)
