@@ -1,4 +1,4 @@
-"""The UI journey in headless Chromium against a real `dagster dev`.
+"""The UI journey in headless Chromium against a real `dg dev`.
 
 Open orders_by_month, *Materialize…*, type a range of partitions, launch the
 backfill, wait for the UI to say it succeeded, then check what the page shows
@@ -151,6 +151,28 @@ def test_backfill_journey_in_the_browser(
         page.get_by_text(f"Checks ({CHECKS})").wait_for()
         page.get_by_text("Passed", exact=True).wait_for()
         page.screenshot(path=screenshots / "asset-checks.png")
+
+        # The dbt source tests as checks on the raw asset, run by the warehouse job.
+        page.goto(f"{url}/assets/raw_orders?view=checks")
+        page.get_by_text("Checks (2)").wait_for()
+        # The list truncates long names in the middle; the full name is drawn too, hidden.
+        for test in ("not_null", "unique"):
+            name = f"source_{test}_raw_raw_orders_id"
+            page.get_by_text(name, exact=True).first.wait_for(state="attached")
+        page.get_by_text("Passed", exact=True).wait_for()
+        page.screenshot(path=screenshots / "raw-checks.png")
+
+        # Column types: each column's data_type from the model's YAML.
+        page.goto(f"{url}/assets/orders_by_month")
+        last_column = page.get_by_text("average_order_value", exact=True).filter(visible=True)
+        last_column.first.wait_for()
+        assert page.get_by_text(re.compile(r"^decimal\(18, ?2\)$", re.I)).count() >= 6
+        assert page.get_by_text(re.compile(r"^date$", re.I)).count() >= 1
+        # The table's heading to the top of the scrolled pane: every column in view.
+        heading = page.get_by_text("Columns", exact=True).filter(visible=True).first
+        heading.evaluate("element => element.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(500)
+        page.screenshot(path=screenshots / "asset-columns.png")
 
         # The asset graph: raw -> staging -> orders_by_month, with groups, kinds,
         # check results and how much of the partitioned asset is filled.
