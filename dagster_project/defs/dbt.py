@@ -62,17 +62,24 @@ def partitioned_dbt_assets(select: str, partitions_def: dg.PartitionsDefinition)
     )
 
 
+# Each partitioned model is incremental and has its own @dbt_assets below.
+PARTITIONED_MODELS = "config.materialized:incremental"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    # Each partitioned model is incremental and has its own @dbt_assets below.
-    exclude="config.materialized:incremental",
+    exclude=PARTITIONED_MODELS,
     dagster_dbt_translator=translator,
     pool=POOL,
 )
 def unpartitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Staging views and mart tables, rebuilt whole; and the raw tables' source tests."""
-    yield from dbt_build(context, dbt)
+    # Excluded again at run time: a run without the raw assets' checks (any
+    # run that leaves out the raw assets) is a subset, which dagster-dbt runs
+    # by name, and dbt would then also run orders_by_month's reconciliation
+    # test (its staging parents are selected) on a table this run never builds.
+    yield from dbt_build(context, dbt, exclude=PARTITIONED_MODELS)
 
 
 class OrdersByMonthConfig(dg.Config):

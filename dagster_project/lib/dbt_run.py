@@ -29,9 +29,17 @@ def dbt_build(
     dbt_vars: Mapping[str, Any] | None = None,
     *,
     full_refresh: bool = False,
+    exclude: str | None = None,
 ) -> Iterator[Any]:
-    """`dbt build` of the context's selection with `dbt_vars`; yields its Dagster events."""
-    invocation = dbt.cli(dbt_build_args(dbt_vars, full_refresh=full_refresh), context=context)
+    """`dbt build` of the context's selection with `dbt_vars`; yields its Dagster events.
+
+    `exclude`: what this run must never build or test, even when dagster-dbt
+    subsets the run (it then selects by name and drops the `@dbt_assets`
+    exclude, and dbt's indirect selection adds every test with a selected
+    parent).
+    """
+    args = dbt_build_args(dbt_vars, full_refresh=full_refresh, exclude=exclude)
+    invocation = dbt.cli(args, context=context)
     # Held until dbt has finished, so each partition's numbers can be read
     # before the Output that carries them is handed to Dagster. If dbt fails,
     # the events seen so far still go out, then the error.

@@ -77,13 +77,18 @@ def dbt_vars_for_stores(keys: Sequence[str]) -> dict[str, list[int]]:
     return {"store_id": list(dict.fromkeys(int(key) for key in keys))}
 
 
-def dbt_build_args(dbt_vars: Mapping[str, Any] | None, *, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(
+    dbt_vars: Mapping[str, Any] | None, *, full_refresh: bool = False, exclude: str | None = None
+) -> list[str]:
     """`dbt build` arguments for a run: its vars, or --full-refresh without vars.
 
     Unit tests check the SQL's logic, not the data: CI runs them, so runs
     from Dagster skip them. The data tests still run, as asset checks.
+    `exclude` is a dbt selection kept out of the run whatever Dagster selects.
     """
     args = ["build", "--exclude-resource-type", "unit_test"]
+    if exclude is not None:
+        args += ["--exclude", exclude]
     if full_refresh:
         return [*args, "--full-refresh"]
     return args if dbt_vars is None else [*args, "--vars", json.dumps(dbt_vars)]

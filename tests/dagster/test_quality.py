@@ -68,6 +68,24 @@ def test_materializing_the_raw_assets_runs_their_checks_after_the_write(
     assert materialized == {"raw_customers", "raw_orders", "raw_payments", "raw_stores"}
 
 
+def test_a_run_of_one_staging_model_tests_only_what_it_builds(
+    db: TestWarehouse, instance: dg.DagsterInstance
+) -> None:
+    """A subset run: dbt must not add orders_by_month's reconciliation test (not built here)."""
+    result = materialize(
+        unpartitioned_models, instance, selection=dg.AssetSelection.assets("stg_orders")
+    )
+
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == {dg.AssetKey("stg_orders")}
+    # Its own checks, and (dagster-dbt adds them) the source checks of what it reads.
+    checked = {c.asset_key.to_user_string() for c in check_results(result).values()}
+    assert checked == {"stg_orders", "raw_orders"}
+    observed = {e.asset_key for e in result.get_asset_observation_events()}
+    assert ORDERS_BY_MONTH not in observed
+
+
 def test_orphan_payment_fails_the_relationships_check_as_a_warning(
     db: TestWarehouse, instance: dg.DagsterInstance
 ) -> None:

@@ -251,6 +251,16 @@ def test_build_args_carry_the_vars_and_skip_unit_tests() -> None:
     assert dbt_build_args(None) == ["build", "--exclude-resource-type", "unit_test"]
 
 
+def test_an_exclude_is_passed_on() -> None:
+    assert dbt_build_args(None, exclude="config.materialized:incremental") == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--exclude",
+        "config.materialized:incremental",
+    ]
+
+
 def test_a_full_refresh_takes_no_vars() -> None:
     one = dbt_vars_for_window(monthly_partitions.time_window_for_partition_key("2018-03-01"))
 
