@@ -16,13 +16,15 @@ from tests.support.dbt import dbt_vars, run_dbt
 from tests.support.expected import expected_rows, model_rows, months
 from tests.support.warehouse import TestWarehouse
 
-# The core semantics: on DuckDB and on a real PostgreSQL server.
+# The core semantics: on DuckDB and on a real PostgreSQL server; those marked
+# `spark` on local Spark too.
 pytestmark = pytest.mark.every_warehouse
 
 ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
 FULL_REFRESH = {"ops": {"orders_by_month_model": {"config": {"full_refresh": True}}}}
 
 
+@pytest.mark.spark
 def test_one_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_month(instance, "2018-03-01")
 
@@ -37,6 +39,7 @@ def test_one_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     assert all(c.passed for c in checks)
 
 
+@pytest.mark.spark
 def test_range_run_records_every_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_months(instance, "2018-01-01", "2018-04-01")
 
