@@ -56,6 +56,13 @@ def spark_missing() -> str | None:
     return None
 
 
+def spark_session_running() -> bool:
+    """Whether this process has a running Spark session (SparkContext)."""
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context is not None
+
+
 @dataclass(frozen=True)
 class SparkMetastore:
     """This worker's SPARK_DIR: its metastore and table folders, opened by this process only."""
