@@ -12,8 +12,9 @@
 - `instance`: a throwaway Dagster instance.
 
 Tests marked `every_warehouse` run once per warehouse in `KINDS` (DuckDB and a
-real PostgreSQL server, `postgres_server`); `postgres_only` ones on Postgres
-alone; every other test on DuckDB.
+real PostgreSQL server, `postgres_server`), and those also marked `spark` on
+local Spark too (`spark_metastore`: one Java process per worker);
+`postgres_only` ones run on Postgres alone; every other test on DuckDB.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from dagster_project.lib.generator import GeneratorConfig
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
 from tests.support.dbt import run_dbt
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
-from tests.support.warehouse import KINDS, TestWarehouse, empty_warehouse
+from tests.support.spark import SparkMetastore, spark_missing
+from tests.support.warehouse import KINDS, SPARK, TestWarehouse, empty_warehouse
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,6 +52,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "postgres_only: about a server warehouse's many writers; runs on PostgreSQL only",
+    )
+    config.addinivalue_line(
+        "markers",
+        "spark: the core semantics on local Spark too (one of each: CI's time budget); "
+        "`-m spark` runs them",
     )
     _prepare_manifest()
 
@@ -72,8 +79,8 @@ def _prepare_manifest() -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each `every_warehouse` test once per warehouse kind, `postgres_only` tests on
-    Postgres, the others on DuckDB."""
+    """Run each `every_warehouse` test once per warehouse kind (and on Spark if marked
+    `spark`), `postgres_only` tests on Postgres, the others on DuckDB."""
     if "warehouse_kind" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker
         if marker("postgres_only") is not None:
@@ -82,6 +89,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             kinds = list(KINDS)
         else:
             kinds = ["duckdb"]
+        kinds += [SPARK] if marker("spark") is not None else []
         metafunc.parametrize("warehouse_kind", kinds, indirect=True, scope="session")
 
 
@@ -134,6 +142,35 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
+def spark_metastore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkMetastore]:
+    """This worker's Spark metastore and tables, opened by its one Java process, ended at the end.
+
+    Started by the first Spark test a worker runs: a worker without one starts
+    no Java. Without Java or pyspark the Spark tests skip, and fail when CI is
+    set (.ci/run installs both).
+    """
+    reason = spark_missing()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    metastore = SparkMetastore(tmp_path_factory.mktemp("spark"))
+    try:
+        yield metastore
+    finally:
+        metastore.stop()
+
+
+def _server(request: pytest.FixtureRequest, kind: str) -> PostgresServer | SparkMetastore | None:
+    """What a database of `kind` lives in: the worker's Postgres server or Spark metastore."""
+    if kind == "postgres":
+        return request.getfixturevalue("postgres_server")
+    if kind == SPARK:
+        return request.getfixturevalue("spark_metastore")
+    return None
+
+
+@pytest.fixture(scope="session")
 def raw_template(
     request: pytest.FixtureRequest,
     warehouse_kind: str,
@@ -142,8 +179,9 @@ def raw_template(
 ) -> Iterator[TestWarehouse]:
     """The raw tables only, default generator settings; copied, never written."""
     folder = tmp_path_factory.mktemp(warehouse_kind)
-    server = request.getfixturevalue("postgres_server") if warehouse_kind == "postgres" else None
-    template = empty_warehouse(warehouse_kind, "raw_template", folder, server)
+    template = empty_warehouse(
+        warehouse_kind, "raw_template", folder, _server(request, warehouse_kind)
+    )
     template.write_raw(GeneratorConfig())
     yield template
     template.drop()
@@ -183,8 +221,7 @@ def empty_db(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestWarehouse]:
     """This test's own database with no tables at all (DuckDB: no file yet)."""
-    server = request.getfixturevalue("postgres_server") if warehouse_kind == "postgres" else None
-    db = empty_warehouse(warehouse_kind, tmp_path.name, tmp_path, server)
+    db = empty_warehouse(warehouse_kind, tmp_path.name, tmp_path, _server(request, warehouse_kind))
     for key, value in db.env.items():
         monkeypatch.setenv(key, value)
     yield db

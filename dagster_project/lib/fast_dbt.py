@@ -283,6 +283,7 @@ class DbtRunnerPopen:
             try:
                 stop_capture_stdout_logs()
                 _release_duckdb()
+                _release_warehouse()
             finally:
                 _set(self._saved_env)
                 self.returncode = returncode
@@ -328,6 +329,14 @@ def _release_duckdb() -> None:
     except ImportError:
         return
     DuckDBConnectionManager.close_all_connections()
+
+
+def _release_warehouse() -> None:
+    """The warehouse seam's own clean-up after a dbt command (Spark: the session)."""
+    # Imported here: the seam imports dagster_project.lib.project, which imports this module.
+    from dagster_project.lib.warehouse import release_after_dbt
+
+    release_after_dbt()
 
 
 def child_environment(env: Mapping[str, str], cwd: Path) -> dict[str, str | None]:

@@ -69,12 +69,13 @@ def keep_invocation_targets(environ: Mapping[str, str] = os.environ) -> int:
 
 POOL_LIMIT = "WAREHOUSE_POOL_LIMIT"
 # How many steps may write the warehouse at once, per dbt adapter: DuckDB
-# allows one writer process per file; a Postgres server takes several.
-DEFAULT_POOL_LIMITS = {"duckdb": 1, "postgres": 4}
+# allows one writer process per file; a Postgres server takes several; local
+# Spark's embedded Derby metastore, one Java process.
+DEFAULT_POOL_LIMITS = {"duckdb": 1, "postgres": 4, "spark": 1}
 
 
 def warehouse_pool_limit(kind: str, environ: Mapping[str, str] = os.environ) -> int:
-    """WAREHOUSE_POOL_LIMIT: the `warehouse` pool's limit; default 1 on DuckDB, 4 on Postgres."""
+    """WAREHOUSE_POOL_LIMIT: the `warehouse` pool's limit; 1 on DuckDB and Spark, 4 on Postgres."""
     value = environ.get(POOL_LIMIT, "").strip()
     if not value:
         return DEFAULT_POOL_LIMITS.get(kind, 1)
@@ -84,5 +85,10 @@ def warehouse_pool_limit(kind: str, environ: Mapping[str, str] = os.environ) -> 
         raise ValueError(
             f"{POOL_LIMIT}={value!r}: DuckDB allows one writer process per file, so the "
             "warehouse pool's limit must be 1 on a duckdb target."
+        )
+    if kind == "spark" and int(value) > 1:
+        raise ValueError(
+            f"{POOL_LIMIT}={value!r}: local Spark's embedded Derby metastore allows one Java "
+            "process at a time, so the warehouse pool's limit must be 1 on a spark target."
         )
     return int(value)

@@ -14,19 +14,25 @@ from dagster_project.defs.raw import raw_tables
 from tests.support.dagster import materialize_month, materialize_months
 from tests.support.dbt import dbt_vars, run_dbt
 from tests.support.expected import expected_rows, model_rows, months
+from tests.support.spark import spark_session_running
 from tests.support.warehouse import TestWarehouse
 
-# The core semantics: on DuckDB and on a real PostgreSQL server.
+# The core semantics: on DuckDB and on a real PostgreSQL server; those marked
+# `spark` on local Spark too.
 pytestmark = pytest.mark.every_warehouse
 
 ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
 FULL_REFRESH = {"ops": {"orders_by_month_model": {"config": {"full_refresh": True}}}}
 
 
+@pytest.mark.spark
 def test_one_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_month(instance, "2018-03-01")
 
     assert result.success
+    if db.kind == "spark":
+        # The run stopped its Spark session: none is left for the next run in this process.
+        assert not spark_session_running()
     assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
     assert instance.get_materialized_partitions(ORDERS_BY_MONTH) == {"2018-03-01"}
     checks = result.get_asset_check_evaluations()
@@ -37,6 +43,7 @@ def test_one_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     assert all(c.passed for c in checks)
 
 
+@pytest.mark.spark
 def test_range_run_records_every_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_months(instance, "2018-01-01", "2018-04-01")
 

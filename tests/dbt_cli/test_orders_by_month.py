@@ -11,7 +11,8 @@ from tests.support.dbt import dbt_vars, run_dbt
 from tests.support.expected import ZERO_MONTH, expected_rows, model_rows, months
 from tests.support.warehouse import TestWarehouse
 
-# The core semantics: on DuckDB and on a real PostgreSQL server.
+# The core semantics: on DuckDB and on a real PostgreSQL server; those marked
+# `spark` on local Spark too.
 pytestmark = pytest.mark.every_warehouse
 
 MARCH = dt.date(2018, 3, 1)
@@ -26,6 +27,7 @@ def every_month_end() -> str:
     return all_months_window().end.date().isoformat()
 
 
+@pytest.mark.spark
 def test_first_run_of_one_partition_writes_only_that_month(db: TestWarehouse) -> None:
     assert not db.table_exists("orders_by_month")
 
@@ -34,6 +36,7 @@ def test_first_run_of_one_partition_writes_only_that_month(db: TestWarehouse) ->
     assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
 
 
+@pytest.mark.spark
 def test_partition_key_recomputes_its_month_and_leaves_the_others(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", "orders_by_month"], db)  # every month
     # Mark every stored month, so a month that is recomputed shows it, and
@@ -54,6 +57,7 @@ def test_partition_key_recomputes_its_month_and_leaves_the_others(db: TestWareho
     assert all(row["order_count"] == -1 for row in others.values())
 
 
+@pytest.mark.spark
 def test_no_vars_builds_every_partition_month(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", "orders_by_month"], db)
 
@@ -88,6 +92,7 @@ def test_date_and_string_vars_agree(db: TestWarehouse, vars_text: str) -> None:
     assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
 
 
+@pytest.mark.spark
 def test_rerun_is_idempotent(db: TestWarehouse) -> None:
     window = dbt_vars(partition_start="2018-01-01", partition_end="2018-07-01")
     run_dbt(["run", "--select", "orders_by_month", *window], db)
@@ -98,6 +103,7 @@ def test_rerun_is_idempotent(db: TestWarehouse) -> None:
     assert model_rows(db) == first == expected_rows(db, "2018-01-01", "2018-07-01")
 
 
+@pytest.mark.spark
 def test_emptied_month_is_cleared_not_left_stale(db: TestWarehouse) -> None:
     run_march(db)
     assert model_rows(db)[MARCH]["order_count"] > 0

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
+from tests.support.spark import DbtResult, run_dbt_here
 from tests.support.warehouse import TestWarehouse
 
 DBT = Path(sys.executable).with_name("dbt")
@@ -25,11 +26,18 @@ def dbt_env(db: TestWarehouse) -> dict[str, str]:
 
 def run_dbt(
     args: list[str], db: TestWarehouse, *, cwd: Path = DBT_PROJECT_DIR, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """`dbt <args>` against `db`; fails the test with dbt's output unless `check=False`."""
-    result = subprocess.run(
-        [str(DBT), *args], cwd=cwd, env=dbt_env(db), capture_output=True, text=True, timeout=300
-    )
+) -> subprocess.CompletedProcess[str] | DbtResult:
+    """`dbt <args>` against `db`; fails the test with dbt's output unless `check=False`.
+
+    A `dbt` process, except on Spark: there the worker's own Java process holds
+    the metastore, so dbt runs in this process (tests/support/spark.py).
+    """
+    if db.kind == "spark":
+        result: subprocess.CompletedProcess[str] | DbtResult = run_dbt_here(args, dbt_env(db), cwd)
+    else:
+        result = subprocess.run(
+            [str(DBT), *args], cwd=cwd, env=dbt_env(db), capture_output=True, text=True, timeout=300
+        )
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result

@@ -6,6 +6,7 @@ fixtures already put it in os.environ), reads rows with `.query()`, and
 changes data with `.execute()`. DuckDB is the one implementation today; a
 second warehouse is a second class here, its branch in `empty_warehouse`, and
 one more name in `KINDS` (every test with a database then runs on both).
+Spark is the exception: only tests marked `spark` run on it (`SPARK`).
 Tests about DuckDB itself are marked `duckdb_only` and may read `.path`.
 """
 
@@ -22,9 +23,14 @@ import duckdb
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
     from tests.support.postgres_server import PostgresServer
+    from tests.support.spark import SparkMetastore
 
 # The warehouses the tests run against; tests marked duckdb_only skip the others.
 KINDS = ("duckdb", "postgres")
+# Spark runs only the tests marked `spark` (the core semantics, once each):
+# each dbt command there costs seconds of fixed Spark work, and CI's budget
+# has room for a dozen, not for the whole parametrized suite.
+SPARK = "spark"
 
 
 class TestWarehouse(Protocol):
@@ -68,16 +74,23 @@ class TestWarehouse(Protocol):
 
 
 def empty_warehouse(
-    kind: str, name: str, folder: Path, server: PostgresServer | None = None
+    kind: str, name: str, folder: Path, server: PostgresServer | SparkMetastore | None = None
 ) -> TestWarehouse:
-    """A new, empty database `name` of `kind`: a file in `folder`, or a database on `server`."""
+    """A new, empty database `name` of `kind`: a file in `folder`, a database on `server`
+    (Postgres), or a schema in `server`'s metastore (Spark)."""
     if kind == "duckdb":
         return DuckDBTestWarehouse(folder / f"{name}.duckdb")
     if kind == "postgres" and server is not None:
         from tests.support.postgres import PostgresTestWarehouse
 
-        return PostgresTestWarehouse.create(server, name)
-    raise ValueError(f"No test warehouse of kind {kind!r}: expected one of {', '.join(KINDS)}.")
+        return PostgresTestWarehouse.create(server, name)  # type: ignore[arg-type]
+    if kind == SPARK and server is not None:
+        from tests.support.spark import SparkTestWarehouse
+
+        return SparkTestWarehouse.create(server, name)  # type: ignore[arg-type]
+    raise ValueError(
+        f"No test warehouse of kind {kind!r}: expected one of {', '.join([*KINDS, SPARK])}."
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ database, and returns the target's implementation:
 
     duckdb     dagster_project/lib/warehouse/duckdb.py     (dbt-duckdb)
     postgres   dagster_project/lib/warehouse/postgres.py   (dbt-postgres, psycopg2)
+    spark      dagster_project/lib/warehouse/spark.py      (dbt-spark's session, pyspark)
 
 Each implementation is the only module that imports its database driver, and
 each is imported only when its target is used. What the rest of the project
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 
 # The Dagster pool of every asset that writes the warehouse. Its limit is how
 # many steps may write at once: WAREHOUSE_POOL_LIMIT, 1 on DuckDB (one writer
-# process per file), 4 on Postgres; `set_pool_limit` applies it.
+# process per file), 4 on Postgres, 1 on Spark (one Java process per
+# metastore); `set_pool_limit` applies it.
 POOL = "warehouse"
 
 
@@ -90,10 +93,28 @@ def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
         from dagster_project.lib.warehouse.postgres import PostgresWarehouse
 
         return PostgresWarehouse.from_credentials(target, credentials)
+    if credentials.type == "spark":
+        from dagster_project.lib.warehouse.spark import SparkWarehouse
+
+        return SparkWarehouse.from_credentials(target, credentials)
     raise ValueError(
         f"DBT_TARGET={target!r} is a {credentials.type} target, which this project has no "
-        "Python support for: expected a duckdb or postgres target."
+        "Python support for: expected a duckdb, postgres or spark target."
     )
+
+
+def release_after_dbt() -> None:
+    """Let go of what a dbt command run in this process (FAST_DBT) left running.
+
+    A dbt process frees everything when it exits; in-process dbt leaves its
+    adapter's state behind for the next command. Spark: the session dbt-spark
+    started (its memory, not the Java process) is stopped. Only drivers this
+    process already imported are touched, so nothing new is imported here.
+    """
+    if "pyspark" in sys.modules:
+        from dagster_project.lib.warehouse.spark import release
+
+        release()
 
 
 def set_pool_limit(instance: dg.DagsterInstance, environ: Mapping[str, str] = os.environ) -> int:

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy=partition_strategy(),
         unique_key='order_month',
+        partition_by=partition_by('order_month'),
         on_schema_change='fail',
         pre_hook="{{ lock_partitions(partition_months(partition_window())) }}",
     )
@@ -13,8 +14,8 @@
     macros/partition_window.sql), and only those months: the filter applies on
     the first run too, so a first run for one partition writes one month, not
     all history. Every month of the window gets a row, zeros when it has no
-    orders, so delete+insert replaces a month whose orders vanished instead of
-    leaving it stale.
+    orders, so delete+insert (insert_overwrite of its partition on Spark)
+    replaces a month whose orders vanished instead of leaving it stale.
 
     It reads the staging views, not the orders mart: a partition is then a
     function of the raw rows of its months alone, so re-materializing a month

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy=partition_strategy(),
         unique_key=['order_month', 'payment_method'],
+        partition_by=partition_by(['order_month', 'payment_method']),
         on_schema_change='fail',
         pre_hook="{{ lock_partitions(partition_months(partition_window())) }}",
     )
@@ -15,7 +16,9 @@
     pair, and dbt-duckdb's delete+insert with a list key deletes the target
     rows matching a new row on every key column, so a run replaces exactly its
     cells: other methods of the same month and other months of the same method
-    stay. Every cell gets a row, zeros when it has no payments.
+    stay. On Spark the table is partitioned by both columns and
+    insert_overwrite replaces exactly the cells written. Every cell gets a row,
+    zeros when it has no payments.
 -#}
 {%- set window = partition_window() -%}
 {%- set methods = payment_methods_selected() -%}

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy=partition_strategy(),
         unique_key='payment_method',
+        partition_by=partition_by('payment_method'),
         on_schema_change='fail',
         pre_hook="{{ lock_partitions(payment_methods_selected()) }}",
     )
@@ -12,7 +13,8 @@
     The category partition kind: one row per payment method, for the methods
     of payment_methods_selected() (var payment_method; unset, all of them) and
     only those, on the first run too. Every selected method gets a row, zeros
-    when it has no payments, so delete+insert never leaves a method stale.
+    when it has no payments, so delete+insert (insert_overwrite of its
+    partition on Spark) never leaves a method stale.
 -#}
 {%- set methods = payment_methods_selected() -%}
 
