@@ -78,6 +78,21 @@ def _prepare_manifest() -> None:
             dbt_project.preparer.prepare(dbt_project)
 
 
+# The tests that take minutes each: a real `dg dev`, a browser, the crash test.
+_LONG = ("e2e", "browser", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the longest tests first, so the short ones fill in around them.
+
+    xdist hands each worker a share of this order and lets an idle worker
+    steal from the end of another's: with the long tests first, no worker is
+    left running one alone at the end while the other has nothing to do.
+    Every worker sorts the same way, as xdist requires.
+    """
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in _LONG))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run each `every_warehouse` test once per warehouse kind (and on Spark if marked
     `spark`), `postgres_only` tests on Postgres, the others on DuckDB."""
