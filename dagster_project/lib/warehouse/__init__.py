@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import dagster as dg
@@ -69,6 +70,11 @@ class Warehouse(Protocol):
         """One sentence for a user if a dbt error is this warehouse's known trouble, else None."""
         ...
 
+    def release_dbt_resources(self) -> None:
+        """Let go of what dbt's adapter keeps in this process once an in-process dbt
+        command has ended, as a dbt process's exit would (a file handle, a session)."""
+        ...
+
 
 def warehouse(environ: Mapping[str, str] = os.environ) -> Warehouse:
     """The warehouse of the dbt target DBT_TARGET (default: the profile's, DuckDB)."""
@@ -103,7 +109,21 @@ def set_pool_limit(instance: dg.DagsterInstance, environ: Mapping[str, str] = os
     return limit
 
 
-def dbt_profile_target(environ: Mapping[str, str]) -> tuple[str, Any]:
+def release_dbt_resources(environ: Mapping[str, str] = os.environ) -> None:
+    """After an in-process dbt command: the current target's `release_dbt_resources()`."""
+    try:
+        target = warehouse(environ)
+    except Exception as error:  # a profile dbt could not read: dbt has said so already
+        dg.get_dagster_logger().debug(f"No warehouse to release after dbt: {error}")
+        return
+    target.release_dbt_resources()
+
+
+def dbt_profile_target(
+    environ: Mapping[str, str],
+    project_dir: Path = DBT_PROJECT_DIR,
+    profiles_dir: Path = PROFILES_DIR,
+) -> tuple[str, Any]:
     """(target name, dbt credentials) of profiles.yml for DBT_TARGET, rendered by dbt."""
     from argparse import Namespace
 
@@ -114,6 +134,6 @@ def dbt_profile_target(environ: Mapping[str, str]) -> tuple[str, Any]:
     # dbt's env_var() reads the invocation context; flags.PROFILES_DIR is the
     # folder profiles.yml is read from (its DuckDB path rule uses it).
     set_invocation_context(dict(environ))
-    set_from_args(Namespace(profiles_dir=str(PROFILES_DIR)), None)
-    profile = load_profile(str(DBT_PROJECT_DIR), {}, None, environ.get("DBT_TARGET") or None)
+    set_from_args(Namespace(profiles_dir=str(profiles_dir)), None)
+    profile = load_profile(str(project_dir), {}, None, environ.get("DBT_TARGET") or None)
     return profile.target_name, profile.credentials
