@@ -109,7 +109,13 @@ class PostgresTarget:
         from tests.support.postgres import NO_DUCKDB_FILE
         from tests.support.postgres_server import running_postgres
 
-        with running_postgres(work / "postgres") as server:
+        # Not under the scratch folder: the server runs as the postgres user,
+        # who cannot enter root's 0700 temporary folders.
+        folder = Path(tempfile.mkdtemp(prefix="benchmark-postgres-"))
+        folder.chmod(0o755)
+        with contextlib.ExitStack() as cleanup:
+            cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
+            server = cleanup.enter_context(running_postgres(folder / "cluster"))
             server.create_database(DATABASE)
             self.server = server
             yield {

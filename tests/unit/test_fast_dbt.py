@@ -1,4 +1,4 @@
-"""The in-process runner's parts (dagster_project/lib/fast_dbt.py): no dbt run, no database.
+"""The in-process runner's parts (dagster_project/lib/fast_dbt.py): no database; one `dbt parse`.
 
 The one dagster-dbt internal it uses is tested first: an upgrade that
 renames it must fail here, not silently change what dbt selects.
@@ -11,6 +11,7 @@ import inspect
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from dagster_project.lib.fast_dbt import (
     vars_folder_name,
 )
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
+from tests.support.dbt import DBT
 
 # --- the one dagster-dbt internal -------------------------------------------------
 
@@ -74,19 +76,40 @@ def test_fast_dbt_false_gives_dagster_dbts_own_resource(monkeypatch: pytest.Monk
 # --- the manifest dbt runs with ----------------------------------------------------
 
 
-@pytest.fixture
-def parsed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict]:
-    """A copy of the dbt project with the prepared manifest beside it, and that manifest."""
-    project = tmp_path / "project"
+@pytest.fixture(scope="module")
+def parsed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the dbt project, parsed by dbt for the default DuckDB target.
+
+    Its own parse, not the shared dbt_project/target (which a benchmark may
+    have prepared for another target).
+    """
+    project = tmp_path_factory.mktemp("parsed") / "project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     (project / "profiles.yml").unlink()
     shutil.copy(PROFILES_DIR / "profiles.yml", project / "profiles.yml")
-    (project / "target").mkdir()
-    for name in ("manifest.json", PARTIAL_PARSE_FILE):
-        shutil.copy(dbt_project.manifest_path.parent / name, project / "target" / name)
+    env = {k: v for k, v in os.environ.items() if k not in {"DBT_TARGET", "DBT_TARGET_PATH"}}
+    env.update({"DUCKDB_PATH": "/nowhere/jaffle_shop.duckdb", "DBT_LOG_PATH": str(project)})
+    subprocess.run(
+        [str(DBT), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return project
+
+
+@pytest.fixture
+def parsed_copy(
+    parsed_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, dict]:
+    """This test's copy of the parsed project, and the manifest.json Dagster would load."""
+    project = tmp_path / "project"
+    shutil.copytree(parsed_project, project)
+    msgpack = project / "target" / PARTIAL_PARSE_FILE
+    os.utime(msgpack, (msgpack.stat().st_mtime + 5,) * 2)  # newer than the copied files
     monkeypatch.delenv("DBT_TARGET", raising=False)
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "jaffle_shop.duckdb"))
-    return project, json.loads(dbt_project.manifest_path.read_text())
+    return project, json.loads((project / "target" / "manifest.json").read_text())
 
 
 def reused(project: Path, loaded: dict) -> bool:
