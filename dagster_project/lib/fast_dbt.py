@@ -39,7 +39,9 @@ What it saves, per run, and why it is safe:
    turns a Dagster context into dbt selection arguments
    (`dagster_dbt.asset_utils`, `_selection_for_context` below): copying
    that logic would drift from dagster-dbt's. tests/unit/test_fast_dbt.py
-   fails if an upgrade renames it.
+   fails if an upgrade renames it. Events are `DbtCoreCliEventMessage`, the
+   dbt Core subclass of the exported `DbtCliEventMessage`, built as
+   dagster-dbt's own `stream_raw_events()` builds them.
 
 How a command runs (`InProcessDbtInvocation`):
 

@@ -15,7 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource
+from dagster_dbt import DagsterDbtTranslator, DbtCliEventMessage, DbtCliResource
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from dagster_project.definitions import defs
 from dagster_project.lib import settings
@@ -50,6 +51,8 @@ def test_dagster_dbt_still_builds_selection_args_the_way_we_call_it() -> None:
     )
     assert selection.cleaned_args == ["build", "--vars", "{}"]
     assert selection.selection_args == ["--select", "orders_by_month"]
+    # the event type dagster-dbt's own stream builds for dbt Core
+    assert issubclass(DbtCoreCliEventMessage, DbtCliEventMessage)
 
 
 # --- the resource ----------------------------------------------------------------
