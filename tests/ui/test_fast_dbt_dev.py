@@ -69,6 +69,8 @@ def test_a_model_edited_while_dg_dev_runs_is_built_by_the_next_run(
         second = run_backfill(url, ["2018-04-01"], "orders_by_month", log)
         assert second["status"] in {"COMPLETED", "COMPLETED_SUCCESS"}, second
 
+    # The run worker's output is in this log: no traceback on this path either.
+    assert "Traceback" not in log.read_text(), log.read_text()[-5000:]
     ran = compiled_sql(target, edited_model)
     assert len(ran) == 1, list(target.rglob("compiled/**/orders_by_month.sql"))
     # Neither run parsed: the run worker loaded the re-parsed project (`dg dev`
