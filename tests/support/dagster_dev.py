@@ -9,6 +9,7 @@ log and schedules in that PostgreSQL database.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -26,8 +27,8 @@ from unittest import mock
 
 import dagster as dg
 
-from dagster_project.lib.project import REPO_ROOT
-from dagster_project.lib.warehouse import set_pool_limit
+from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.lib.warehouse import set_pool_limit, warehouse
 from tests.support.dbt import dbt_env
 from tests.support.warehouse import TestWarehouse
 
@@ -74,12 +75,61 @@ def running_dagster_dev(
 ) -> Iterator[str]:
     """Yield the base URL of a `dg dev` on `db` with this home (and storage).
 
-    As `scripts/dev` does, the `warehouse` pool first gets the target's limit.
-    The processes run in their own session and are always shut down, politely
-    first, then killed.
+    As `scripts/dev` does, the dbt manifest is first written for the target
+    and the `warehouse` pool gets the target's limit. The processes run in
+    their own session and are always shut down, politely first, then killed.
     """
     new_dagster_home(dagster_home, storage_url)
     env = dagster_env(dagster_home, db, storage_url)
+    with _manifest_for(env):
+        yield from _run_dagster_dev(dagster_home, env, log_file, timeout)
+
+
+_LOCK = DBT_PROJECT_DIR / "target" / ".dg-dev.lock"
+
+
+@contextlib.contextmanager
+def _manifest_for(env: dict[str, str]) -> Iterator[None]:
+    """dbt_project/target/manifest.json parsed for `env`'s target while a `dg dev` runs.
+
+    Every `dg dev` reads that one file (as `scripts/dev`'s does), so the test
+    workers take turns: one `dg dev` at a time. A manifest of another target
+    is rewritten first, as `scripts/dev` rewrites it, and the default
+    target's is put back after, for the processes the other tests start.
+    """
+    _LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        wanted = warehouse(env).kind
+        changed = _manifest_adapter() != wanted
+        if changed:
+            _prepare_manifest(env)
+        try:
+            yield
+        finally:
+            if changed:
+                _prepare_manifest({k: v for k, v in os.environ.items() if k != "DBT_TARGET"})
+
+
+def _manifest_adapter() -> str | None:
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists():
+        return None
+    return json.loads(manifest.read_text())["metadata"]["adapter_type"]
+
+
+def _prepare_manifest(env: dict[str, str]) -> None:
+    """`dagster-dbt project prepare-and-package`, the command `scripts/dev` runs first."""
+    subprocess.run(
+        [str(BIN / "dagster-dbt"), "project", "prepare-and-package",
+         "--file", "dagster_project/lib/project.py"],
+        cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+
+
+def _run_dagster_dev(
+    dagster_home: Path, env: dict[str, str], log_file: Path, timeout: float
+) -> Iterator[str]:
     # dagster.yaml reads DAGSTER_PG_URL from the environment of whoever opens it.
     with (
         mock.patch.dict(os.environ, env),
