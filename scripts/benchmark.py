@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from dagster_project.lib.progress import Step, steps
 from dagster_project.lib.project import REPO_ROOT
 from dagster_project.lib.warehouse import warehouse
 from tests.support.expected import expected_rows, model_rows, months
@@ -200,8 +201,14 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
+# Progress on stderr (dagster_project/lib/progress.py): main() sets it for the
+# length of the benchmark; each command run is a step.
+_step: Step = lambda name: None  # noqa: E731
+
+
 def run(cmd: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> Sample:
     """Run `cmd` to completion; wall time and the peak RSS of its largest process."""
+    _step(" ".join([Path(cmd[0]).name, *cmd[1:4]])[:100])
     with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as rss:
         began = time.perf_counter()
         process = subprocess.run(
@@ -332,7 +339,6 @@ class Bench:
                 sample.model_seconds = model_seconds(model_dir())
             row.samples.append(sample)
         self.rows.append(row)
-        print(f"  {case:<24} {path:<8} median {row.median:7.2f} s", flush=True)
         return row
 
     def window(self, case: str, start: str, end: str, partitions: str) -> None:
@@ -385,7 +391,7 @@ class Bench:
             total, peak = total + sample.seconds, max(peak, sample.peak_mib)
         row.samples.append(Sample(total, peak))
         self.rows.append(row)
-        print(f"  {row.case:<24} naive    total  {total:7.2f} s", flush=True)
+        print(f"  {row.case:<24} naive    total  {total:7.2f} s", file=sys.stderr)
         return row
 
     def cold(self, case: str, length: int) -> None:
@@ -422,11 +428,11 @@ class Bench:
         self.rows += [dbt_row, dagster_row]
         print(
             f"  {case:<24} dbt {dbt_row.median:6.2f} s, dagster {dagster_row.median:6.2f} s",
-            flush=True,
+            file=sys.stderr,
         )
 
     def all(self) -> list[str]:
-        print(f"{self.size}: {self.orders:,} orders", flush=True)
+        print(f"{self.size}: {self.orders:,} orders", file=sys.stderr)
         self.rows.append(self.prepare())
         range_arg = f"--partition-range {FIRST_MONTH}...{self.last_month}"
         self.window("full history", FIRST_MONTH, self.end, range_arg)
@@ -645,12 +651,16 @@ query Status($id: String!) {
 
 
 def main(argv: list[str] | None = None) -> None:
+    global _step
     args = parse_args(argv)
     target = TARGETS[args.target]()
     rows, notes = [], []
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=args.work) as scratch:
+    with (
+        tempfile.TemporaryDirectory(dir=args.work) as scratch,
+        steps(f"benchmark ({args.target})") as _step,
+    ):
         for size in args.size_list:
             work = Path(scratch) / size
             work.mkdir()
