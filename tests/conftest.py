@@ -32,7 +32,7 @@ import pytest
 from dagster_project.lib.fast_dbt import manifest_is_fresh
 from dagster_project.lib.generator import GeneratorConfig
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
-from tests.support.dbt import run_dbt
+from tests.support.dbt import manifest_adapter, run_dbt
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
 from tests.support.spark import SparkMetastore, spark_missing
 from tests.support.warehouse import KINDS, SPARK, TestWarehouse, empty_warehouse
@@ -62,19 +62,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _prepare_manifest() -> None:
-    """Write target/manifest.json if the dbt project changed since it was written.
+    """Write target/manifest.json if the dbt project changed since it was written,
+    or it was written for another target (scripts/dev or the benchmark on Postgres).
 
-    The way a deploy would (`dagster dev` does it on load). xdist workers
-    start at once: the first parses under a lock, the others then find the
-    manifest fresh, so none reads a half-written file.
+    The way a deploy would (`dg dev` does it on load), for the default target:
+    the tests choose each database's target themselves. xdist workers start at
+    once: the first parses under a lock, the others then find the manifest
+    fresh, so none reads a half-written file.
     """
     lock_path = DBT_PROJECT_DIR / "target" / ".prepare.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as lock:
+    with open(lock_path, "w") as lock, pytest.MonkeyPatch.context() as patch:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not manifest_is_fresh(
+        patch.delenv("DBT_TARGET", raising=False)
+        fresh = manifest_is_fresh(
             dbt_project.manifest_path, DBT_PROJECT_DIR, PROFILES_DIR / "profiles.yml"
-        ):
+        )
+        if not fresh or manifest_adapter() != "duckdb":
             dbt_project.preparer.prepare(dbt_project)
 
 

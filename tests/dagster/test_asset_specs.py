@@ -8,12 +8,13 @@ dagster-dbt turns into specs.
 from __future__ import annotations
 
 import dagster as dg
+import jinja2
 import pytest
 import yaml
 
 from dagster_project.definitions import defs
 from dagster_project.lib.generator import RAW_TABLES
-from dagster_project.lib.project import DBT_PROJECT_DIR
+from dagster_project.lib.project import DBT_PROJECT_DIR, warehouse_kind
 from tests.support.warehouse import TestWarehouse
 
 
@@ -55,8 +56,14 @@ def test_kinds_and_owners() -> None:
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m["name"])
 def test_every_model_column_has_its_type_on_the_asset(model: dict) -> None:
-    """The asset page's column types: each column's data_type in the model's YAML."""
-    types = {column["name"]: column.get("data_type") for column in model["columns"]}
+    """The asset page's column types: each column's data_type in the model's YAML,
+    rendered for the target the manifest was parsed for, as dbt renders it (a
+    text column is `string` on Spark)."""
+    target = {"type": warehouse_kind()}
+    types = {
+        column["name"]: jinja2.Template(column.get("data_type", "")).render(target=target)
+        for column in model["columns"]
+    }
     assert all(types.values()), f"{model['name']}: columns without data_type: {types}"
     node = defs.resolve_asset_graph().get(dg.AssetKey(model["name"]))
     schema = node.metadata["dagster/column_schema"]

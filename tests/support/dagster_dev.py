@@ -29,7 +29,7 @@ import dagster as dg
 
 from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT
 from dagster_project.lib.warehouse import set_pool_limit, warehouse
-from tests.support.dbt import dbt_env
+from tests.support.dbt import dbt_env, manifest_adapter
 from tests.support.warehouse import TestWarehouse
 
 BIN = Path(sys.executable).parent
@@ -101,7 +101,7 @@ def _manifest_for(env: dict[str, str]) -> Iterator[None]:
     with open(_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         wanted = warehouse(env).kind
-        changed = _manifest_adapter() != wanted
+        changed = manifest_adapter() != wanted
         if changed:
             _prepare_manifest(env)
         try:
@@ -109,13 +109,6 @@ def _manifest_for(env: dict[str, str]) -> Iterator[None]:
         finally:
             if changed:
                 _prepare_manifest({k: v for k, v in os.environ.items() if k != "DBT_TARGET"})
-
-
-def _manifest_adapter() -> str | None:
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
-        return None
-    return json.loads(manifest.read_text())["metadata"]["adapter_type"]
 
 
 def _prepare_manifest(env: dict[str, str]) -> None:

@@ -43,6 +43,14 @@ def run_dbt(
     return result
 
 
+def manifest_adapter() -> str | None:
+    """The adapter dbt_project/target/manifest.json was parsed for ("duckdb", ...), if any."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists():
+        return None
+    return json.loads(manifest.read_text())["metadata"]["adapter_type"]
+
+
 def dbt_vars(**values: object) -> list[str]:
     """`--vars` in the JSON form."""
     return ["--vars", json.dumps(values)]
