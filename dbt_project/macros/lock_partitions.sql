@@ -16,7 +16,7 @@
 {% endmacro %}
 
 
-{% macro postgres__lock_partitions(keys) %}{% if false %}
+{% macro postgres__lock_partitions(keys) %}
     {#-
         Postgres lets runs write at once. delete+insert under READ COMMITTED
         would let two runs of the same month both delete the old row and both
@@ -35,5 +35,5 @@
     {%- for key in keys | map('string') | unique | sort %}
     select pg_advisory_xact_lock({{ table_key }}, hashtext({{ dbt.string_literal(key) }}));
     {%- endfor %}
-    {%- endif %}{% endif %}
+    {%- endif %}
 {% endmacro %}
