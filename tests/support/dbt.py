@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster_project.lib.project import DBT_PROJECT_DIR
+from dagster_project.lib.project import DBT_PROJECT_DIR, dbt_project
 from tests.support.spark import DbtResult, run_dbt_here
 from tests.support.warehouse import TestWarehouse
 
@@ -44,11 +44,14 @@ def run_dbt(
 
 
 def manifest_adapter() -> str | None:
-    """The adapter dbt_project/target/manifest.json was parsed for ("duckdb", ...), if any."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
+    """The adapter the manifest Dagster reads was parsed for ("duckdb", ...), if any.
+
+    Read afresh each call, unlike `warehouse_kind()`, which keeps what this
+    process first read: the manifest is rewritten while the tests run.
+    """
+    if not dbt_project.manifest_path.exists():
         return None
-    return json.loads(manifest.read_text())["metadata"]["adapter_type"]
+    return json.loads(dbt_project.manifest_path.read_text())["metadata"]["adapter_type"]
 
 
 def dbt_vars(**values: object) -> list[str]:
