@@ -18,7 +18,7 @@ Cases: the full history, one partition (the last month) and the last 12
 months in one run, each repeated on the same window (warm: a re-run); then
 the cold cases a user meets, `dbt` against `dagster` alternating, each
 repetition on windows neither side has run before (dbt re-parses when
---vars change, on both sides): one new month, and a
+--vars change; Dagster reuses the manifest it loaded): one new month, and a
 new 24-month range. It reports the median and minimum of the repetitions,
 peak RSS (the largest single process of the command's tree, from os.wait4 in
 a small launcher), the ratios to the floor and to bare dbt (`dbt run`; and

@@ -20,6 +20,7 @@ local Spark too (`spark_metastore`: one Java process per worker);
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -29,10 +30,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.lib.fast_dbt import manifest_is_fresh
+from dagster_project.lib.fast_dbt import preparsed_manifest
 from dagster_project.lib.generator import GeneratorConfig
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
-from tests.support.dbt import manifest_adapter, run_dbt
+from tests.support.dbt import run_dbt
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
 from tests.support.spark import SparkMetastore, spark_missing
 from tests.support.warehouse import KINDS, SPARK, TestWarehouse, empty_warehouse
@@ -62,8 +63,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _prepare_manifest() -> None:
-    """Write target/manifest.json if the dbt project changed since it was written,
-    or it was written for another target (scripts/dev or the benchmark on Postgres).
+    """Write target/manifest.json unless it is one the in-process runner would reuse
+    for the default target: parsed from the current project files, for DuckDB's
+    `jaffle_shop` database (not after scripts/dev on Postgres, the benchmark,
+    or a `dbt` run with another DUCKDB_PATH).
 
     The way a deploy would (`dg dev` does it on load), for the default target:
     the tests choose each database's target themselves. xdist workers start at
@@ -74,11 +77,11 @@ def _prepare_manifest() -> None:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as lock, pytest.MonkeyPatch.context() as patch:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        patch.delenv("DBT_TARGET", raising=False)
-        fresh = manifest_is_fresh(
-            dbt_project.manifest_path, DBT_PROJECT_DIR, PROFILES_DIR / "profiles.yml"
-        )
-        if not fresh or manifest_adapter() != "duckdb":
+        for name in ("DBT_TARGET", "DUCKDB_PATH"):
+            patch.delenv(name, raising=False)
+        path = dbt_project.manifest_path
+        loaded = json.loads(path.read_text()) if path.exists() else {}
+        if preparsed_manifest(loaded, DBT_PROJECT_DIR, PROFILES_DIR, path.parent) is None:
             dbt_project.preparer.prepare(dbt_project)
 
 

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -72,56 +73,72 @@ def running_dagster_dev(
     log_file: Path,
     storage_url: str | None = None,
     timeout: float = 180,
+    root: Path | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a `dg dev` on `db` with this home (and storage).
 
-    As `scripts/dev` does, the dbt manifest is first written for the target
-    and the `warehouse` pool gets the target's limit. The processes run in
-    their own session and are always shut down, politely first, then killed.
+    `dg dev` runs in `root`: the repository, or a copy of it (`repository_copy`)
+    for a test that edits the project. On a target other than the one the
+    shared manifest is parsed for (the default, DuckDB), it runs in a copy
+    too, so the shared dbt_project/target the other tests read is never
+    rewritten under them. As `scripts/dev` does, the dbt manifest is written
+    for the target (in a copy) and the `warehouse` pool gets the target's
+    limit. The processes run in their own session and are always shut down,
+    politely first, then killed.
     """
     new_dagster_home(dagster_home, storage_url)
     env = dagster_env(dagster_home, db, storage_url)
-    with _manifest_for(env):
-        yield from _run_dagster_dev(dagster_home, env, log_file, timeout)
+    if root is None and warehouse(env).kind != manifest_adapter():
+        copy = dagster_home.parent / "repository"  # a restart on this home reuses it
+        root = copy if copy.exists() else repository_copy(copy)
+    if root is not None and root != REPO_ROOT:
+        env["PYTHONPATH"] = str(root)  # its dagster_project, not the installed one
+        _prepare_manifest(env, root)
+    with _one_at_a_time():
+        yield from _run_dagster_dev(dagster_home, env, log_file, timeout, root or REPO_ROOT)
 
 
-_LOCK = DBT_PROJECT_DIR / "target" / ".dg-dev.lock"
+def repository_copy(folder: Path) -> Path:
+    """A copy of what `dg dev` loads: pyproject.toml, profiles.yml, the Dagster code and
+    the dbt project (without its target/ and logs/). Returns its root."""
+    folder.mkdir(parents=True)
+    for name in ("pyproject.toml", "profiles.yml"):
+        shutil.copy2(REPO_ROOT / name, folder / name)
+    shutil.copytree(
+        REPO_ROOT / "dagster_project",
+        folder / "dagster_project",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copytree(
+        DBT_PROJECT_DIR,
+        folder / DBT_PROJECT_DIR.name,
+        symlinks=True,  # dbt_project/profiles.yml -> ../profiles.yml, the copy's
+        ignore=shutil.ignore_patterns("target", "logs"),
+    )
+    return folder
 
 
 @contextlib.contextmanager
-def _manifest_for(env: dict[str, str]) -> Iterator[None]:
-    """dbt_project/target/manifest.json parsed for `env`'s target while a `dg dev` runs.
-
-    Every `dg dev` reads that one file (as `scripts/dev`'s does), so the test
-    workers take turns: one `dg dev` at a time. A manifest of another target
-    is rewritten first, as `scripts/dev` rewrites it, and the default
-    target's is put back after, for the processes the other tests start.
-    """
-    _LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with open(_LOCK, "w") as lock:
+def _one_at_a_time() -> Iterator[None]:
+    """The test workers take turns: two UI servers with their daemons and run
+    workers on CI's two cores make each other's runs time out."""
+    lock_file = Path(tempfile.gettempdir()) / "jaffle-shop-dg-dev.lock"
+    with open(lock_file, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        wanted = warehouse(env).kind
-        changed = manifest_adapter() != wanted
-        if changed:
-            _prepare_manifest(env)
-        try:
-            yield
-        finally:
-            if changed:
-                _prepare_manifest({k: v for k, v in os.environ.items() if k != "DBT_TARGET"})
+        yield
 
 
-def _prepare_manifest(env: dict[str, str]) -> None:
+def _prepare_manifest(env: dict[str, str], root: Path) -> None:
     """`dagster-dbt project prepare-and-package`, the command `scripts/dev` runs first."""
     subprocess.run(
         [str(BIN / "dagster-dbt"), "project", "prepare-and-package",
          "--file", "dagster_project/lib/project.py"],
-        cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=300,
+        cwd=root, env=env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
 
 
 def _run_dagster_dev(
-    dagster_home: Path, env: dict[str, str], log_file: Path, timeout: float
+    dagster_home: Path, env: dict[str, str], log_file: Path, timeout: float, root: Path
 ) -> Iterator[str]:
     # dagster.yaml reads DAGSTER_PG_URL from the environment of whoever opens it.
     with (
@@ -134,7 +151,7 @@ def _run_dagster_dev(
     with open(log_file, "w") as log:
         process = subprocess.Popen(
             dagster_dev_command(port),
-            cwd=REPO_ROOT,
+            cwd=root,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

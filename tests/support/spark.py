@@ -250,7 +250,7 @@ def run_dbt_here(args: list[str], env: dict[str, str], cwd: Path) -> DbtResult:
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
 
-    from dagster_project.lib.warehouse import release_after_dbt
+    from dagster_project.lib.warehouse import release_dbt_resources
 
     output = io.StringIO()
     with _environment(env), contextlib.chdir(cwd):
@@ -260,7 +260,7 @@ def run_dbt_here(args: list[str], env: dict[str, str], cwd: Path) -> DbtResult:
         finally:
             stop_capture_stdout_logs()
             # A dbt process ends its Spark session when it exits.
-            release_after_dbt()
+            release_dbt_resources(env)
     if result.success:
         returncode = 0
     elif result.exception is None:

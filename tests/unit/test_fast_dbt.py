@@ -1,8 +1,7 @@
-"""The speed machinery's parts (dagster_project/lib/fast_dbt.py): no dbt run, no database.
+"""The in-process runner's parts (dagster_project/lib/fast_dbt.py): no database; one `dbt parse`.
 
-It leans on dagster-dbt internals with no public switch; the first tests here
-fail if an upgrade renames them, rather than let the project silently pay
-their cost again.
+The one dagster-dbt internal it uses is tested first: an upgrade that
+renames it must fail here, not silently change what dbt selects.
 """
 
 from __future__ import annotations
@@ -13,46 +12,47 @@ import json
 import os
 import shutil
 import subprocess
-from functools import cached_property
 from pathlib import Path
 
 import pytest
-from dagster_dbt import DbtCliResource
-from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from dagster_dbt import DagsterDbtTranslator, DbtCliEventMessage, DbtCliResource
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from dagster_project.definitions import defs
-from dagster_project.lib import fast_dbt, settings
+from dagster_project.lib import settings
 from dagster_project.lib.fast_dbt import (
     INVOCATION_DIR,
-    DbtRunnerPopen,
+    PARTIAL_PARSE_FILE,
     InProcessDbtCliResource,
-    child_environment,
+    _selection_for_context,
     dbt_cli_resource,
-    dbt_in_this_process,
     manifest_is_fresh,
+    preparsed_manifest,
     prune_invocation_dirs,
     vars_folder_name,
 )
-from dagster_project.lib.project import DBT_PROJECT_DIR, dbt_project
+from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
+from tests.support.dbt import DBT
 
-# --- the dagster-dbt internals it relies on ------------------------------------
-
-
-def test_dagster_dbt_still_has_the_hooks_we_override() -> None:
-    """If dagster-dbt renames these, the overrides would silently stop working."""
-    assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)
-    assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
+# --- the one dagster-dbt internal -------------------------------------------------
 
 
-def test_dagster_dbt_still_starts_dbt_through_its_modules_subprocess_name() -> None:
-    """dbt_in_this_process() swaps this name; an upgrade that stops using it must fail here."""
-    source = inspect.getsource(DbtCliInvocation.run)
-    assert "subprocess.Popen(" in source
-    import dagster_dbt.core.dbt_cli_invocation as module
+def test_dagster_dbt_still_builds_selection_args_the_way_we_call_it() -> None:
+    """DbtCliResource.cli's own selection helpers, which `_selection_for_context` calls."""
+    from dagster_dbt import asset_utils
 
-    with dbt_in_this_process():
-        assert module.subprocess.Popen is DbtRunnerPopen
-    assert module.subprocess is subprocess
+    params = inspect.signature(asset_utils.get_updated_cli_invocation_params_for_context)
+    assert {"context", "manifest", "dagster_dbt_translator", "runtime_selects"} <= set(
+        params.parameters
+    )
+    assert "get_updated_cli_invocation_params_for_context" in inspect.getsource(DbtCliResource.cli)
+    selection = _selection_for_context(
+        None, {}, DagsterDbtTranslator(), ["build", "--select", "orders_by_month", "--vars", "{}"]
+    )
+    assert selection.cleaned_args == ["build", "--vars", "{}"]
+    assert selection.selection_args == ["--select", "orders_by_month"]
+    # the event type dagster-dbt's own stream builds for dbt Core
+    assert issubclass(DbtCoreCliEventMessage, DbtCliEventMessage)
 
 
 # --- the resource ----------------------------------------------------------------
@@ -62,7 +62,7 @@ def test_the_project_resource_runs_dbt_in_process() -> None:
     resource = defs.resources["dbt"]
     assert isinstance(resource, InProcessDbtCliResource)
     assert resource.runs_dbt_in_process()
-    # Another executable than this environment's dbt keeps the child process.
+    # Another executable than this environment's dbt runs as dagster-dbt runs it.
     elsewhere = shutil.which("true")
     assert elsewhere is not None
     other = InProcessDbtCliResource(project_dir=DBT_PROJECT_DIR, dbt_executable=elsewhere)
@@ -76,54 +76,87 @@ def test_fast_dbt_false_gives_dagster_dbts_own_resource(monkeypatch: pytest.Monk
     assert type(dbt_cli_resource(dbt_project)) is InProcessDbtCliResource
 
 
-def test_no_dbt_version_subprocess(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dagster_dbt.core.resource as dagster_dbt_resource
-    from dbt.version import __version__
-
-    def no_subprocess(*args, **kwargs):
-        raise AssertionError(f"unexpected subprocess {args}")
-
-    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
-    resource = InProcessDbtCliResource(project_dir=DBT_PROJECT_DIR)
-    assert str(resource._cli_version) == __version__
+# --- the manifest dbt runs with ----------------------------------------------------
 
 
-def test_another_executable_is_still_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dagster_dbt.core.resource as dagster_dbt_resource
+@pytest.fixture(scope="module")
+def parsed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the dbt project, parsed by dbt for the default DuckDB target.
 
-    monkeypatch.setattr(dagster_dbt_resource, "check_output", lambda *a, **k: b"dbt 9.8.7")
-    monkeypatch.setattr(fast_dbt, "_is_this_environments_dbt", lambda executable: False)
-    resource = InProcessDbtCliResource(project_dir=DBT_PROJECT_DIR)
-    assert str(resource._cli_version) == "9.8.7"
+    Its own parse, not the shared dbt_project/target (which a benchmark may
+    have prepared for another target).
+    """
+    project = tmp_path_factory.mktemp("parsed") / "project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "profiles.yml").unlink()
+    shutil.copy(PROFILES_DIR / "profiles.yml", project / "profiles.yml")
+    env = {k: v for k, v in os.environ.items() if k not in {"DBT_TARGET", "DBT_TARGET_PATH"}}
+    env.update({"DUCKDB_PATH": "/nowhere/jaffle_shop.duckdb", "DBT_LOG_PATH": str(project)})
+    subprocess.run(
+        [str(DBT), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return project
 
 
-def test_no_adapter_in_the_run_process() -> None:
-    resource = InProcessDbtCliResource(project_dir=DBT_PROJECT_DIR)
-    assert resource._initialize_dbt_core_adapter([]) is None
+@pytest.fixture
+def parsed_copy(
+    parsed_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, dict]:
+    """This test's copy of the parsed project, and the manifest.json Dagster would load."""
+    project = tmp_path / "project"
+    shutil.copytree(parsed_project, project)
+    msgpack = project / "target" / PARTIAL_PARSE_FILE
+    os.utime(msgpack, (msgpack.stat().st_mtime + 5,) * 2)  # newer than the copied files
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "jaffle_shop.duckdb"))
+    return project, json.loads((project / "target" / "manifest.json").read_text())
 
 
-# --- the environment a dbt child would have had ------------------------------------
+def reused(project: Path, loaded: dict) -> bool:
+    return preparsed_manifest(loaded, project, project, project / "target") is not None
 
 
-def test_child_environment_is_the_difference_with_relative_paths_resolved(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_loaded_manifest_is_used_while_it_matches(parsed_copy: tuple[Path, dict]) -> None:
+    project, loaded = parsed_copy
+    manifest = preparsed_manifest(loaded, project, project, project / "target")
+    assert manifest is not None
+    assert manifest.metadata.invocation_id == loaded["metadata"]["invocation_id"]
+    node = manifest.nodes["model.jaffle_shop.orders_by_month"]
+    # the run's vars are rendered when dbt runs the hook, not frozen at parse time
+    assert "partition_window()" in node.config.pre_hook[0].sql
+
+
+def test_an_edited_model_makes_dbt_parse(parsed_copy: tuple[Path, dict]) -> None:
+    project, loaded = parsed_copy
+    model = project / "models" / "marts" / "orders_by_month.sql"
+    model.write_text(model.read_text() + "\n-- edited\n")
+    msgpack = project / "target" / PARTIAL_PARSE_FILE
+    os.utime(model, (msgpack.stat().st_mtime + 10,) * 2)
+    assert not reused(project, loaded)
+
+
+def test_another_parse_than_the_loaded_one_is_not_used(parsed_copy: tuple[Path, dict]) -> None:
+    project, loaded = parsed_copy
+    other = {**loaded, "metadata": {**loaded["metadata"], "invocation_id": "another-parse"}}
+    assert not reused(project, other)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"DUCKDB_PATH": "/elsewhere/other_name.duckdb"}, {"DBT_TARGET": "postgres"}],
+    ids=["another-duckdb-database", "another-target"],
+)
+def test_another_target_makes_dbt_parse(
+    parsed_copy: tuple[Path, dict], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("KEPT", "same")
-    monkeypatch.setenv("DROPPED", "x")
-    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
-    (tmp_path / "profiles.yml").write_text("")
-    env = {k: v for k, v in os.environ.items() if k != "DROPPED"}
-    env.update({"DBT_TARGET_PATH": "target/abc", "DBT_LOG_FORMAT": "json"})
-
-    changes = child_environment(env, tmp_path)
-
-    assert changes == {
-        "DROPPED": None,
-        "DBT_TARGET_PATH": str(tmp_path / "target" / "abc"),
-        "DBT_LOG_FORMAT": "json",
-        # a dbt child started in tmp_path would find profiles.yml there
-        "DBT_PROFILES_DIR": str(tmp_path),
-    }
+    """The parse wrote the database's name into every relation: another one must parse."""
+    project, loaded = parsed_copy
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert not reused(project, loaded)
 
 
 # --- per-run dbt target folders ------------------------------------------------------

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import dagster as dg
@@ -76,6 +76,11 @@ class Warehouse(Protocol):
         """One sentence for a user if a dbt error is this warehouse's known trouble, else None."""
         ...
 
+    def release_dbt_resources(self) -> None:
+        """Let go of what dbt's adapter keeps in this process once an in-process dbt
+        command has ended, as a dbt process's exit would (a file handle, a session)."""
+        ...
+
 
 def warehouse(environ: Mapping[str, str] = os.environ) -> Warehouse:
     """The warehouse of the dbt target DBT_TARGET (default: the profile's, DuckDB)."""
@@ -103,20 +108,6 @@ def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
     )
 
 
-def release_after_dbt() -> None:
-    """Let go of what a dbt command run in this process (FAST_DBT) left running.
-
-    A dbt process frees everything when it exits; in-process dbt leaves its
-    adapter's state behind for the next command. Spark: the session dbt-spark
-    started (its memory, not the Java process) is stopped. Only drivers this
-    process already imported are touched, so nothing new is imported here.
-    """
-    if "pyspark" in sys.modules:
-        from dagster_project.lib.warehouse.spark import release
-
-        release()
-
-
 def set_pool_limit(instance: dg.DagsterInstance, environ: Mapping[str, str] = os.environ) -> int:
     """Give the instance's `warehouse` pool this target's limit (WAREHOUSE_POOL_LIMIT); return it.
 
@@ -128,7 +119,21 @@ def set_pool_limit(instance: dg.DagsterInstance, environ: Mapping[str, str] = os
     return limit
 
 
-def dbt_profile_target(environ: Mapping[str, str]) -> tuple[str, Any]:
+def release_dbt_resources(environ: Mapping[str, str] = os.environ) -> None:
+    """After an in-process dbt command: the current target's `release_dbt_resources()`."""
+    try:
+        target = warehouse(environ)
+    except Exception as error:  # a profile dbt could not read: dbt has said so already
+        dg.get_dagster_logger().debug(f"No warehouse to release after dbt: {error}")
+        return
+    target.release_dbt_resources()
+
+
+def dbt_profile_target(
+    environ: Mapping[str, str],
+    project_dir: Path = DBT_PROJECT_DIR,
+    profiles_dir: Path = PROFILES_DIR,
+) -> tuple[str, Any]:
     """(target name, dbt credentials) of profiles.yml for DBT_TARGET, rendered by dbt."""
     from argparse import Namespace
 
@@ -139,6 +144,6 @@ def dbt_profile_target(environ: Mapping[str, str]) -> tuple[str, Any]:
     # dbt's env_var() reads the invocation context; flags.PROFILES_DIR is the
     # folder profiles.yml is read from (its DuckDB path rule uses it).
     set_invocation_context(dict(environ))
-    set_from_args(Namespace(profiles_dir=str(PROFILES_DIR)), None)
-    profile = load_profile(str(DBT_PROJECT_DIR), {}, None, environ.get("DBT_TARGET") or None)
+    set_from_args(Namespace(profiles_dir=str(profiles_dir)), None)
+    profile = load_profile(str(project_dir), {}, None, environ.get("DBT_TARGET") or None)
     return profile.target_name, profile.credentials

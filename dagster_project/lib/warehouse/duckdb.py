@@ -95,3 +95,15 @@ class DuckDBWarehouse:
             "was still locked after dbt's connect retries: close that process (a notebook, a "
             "second dbt or Dagster run) and re-execute this run."
         )
+
+    def release_dbt_resources(self) -> None:
+        """Drop dbt-duckdb's process-wide database handle.
+
+        dbt-duckdb keeps one DuckDB environment per process for all its
+        connections; a dbt process lets go of the file when it exits, and an
+        in-process command must too, or this process would hold the file (and,
+        with keep_open: true, its lock) after the run.
+        """
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        DuckDBConnectionManager.close_all_connections()

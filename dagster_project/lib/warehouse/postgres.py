@@ -131,3 +131,6 @@ class PostgresWarehouse:
             f"dbt could not reach PostgreSQL at {self.location}: start the server, or point "
             "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE at one, and re-execute this run."
         )
+
+    def release_dbt_resources(self) -> None:
+        """Nothing: dbt-postgres closes its connections at the end of every command."""

@@ -164,6 +164,10 @@ class SparkWarehouse:
             raise Unavailable(f"{folder} is being rewritten, trying next tick: {error}") from error
         return [str(row[0]) for row in rows]
 
+    def release_dbt_resources(self) -> None:
+        """Stop the session dbt-spark started in this process (its memory, not the Java process)."""
+        release()
+
     def failure_message(self, error_text: str) -> str | None:
         if _METASTORE_LOCKED.search(error_text):
             return (
