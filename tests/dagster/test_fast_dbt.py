@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -138,13 +139,15 @@ def test_a_second_command_while_one_runs_is_refused(db: TestWarehouse) -> None:
     assert resource.cli(["parse"]).wait().is_successful()
 
 
-def test_an_interrupt_stops_dbt_inside_its_statement(tmp_path: Path) -> None:
-    """stop() (what an interrupt calls) cancels the running statement: dbt ends at once."""
+SPIN_SQL = "select count(*) from range(1000000000000) a"
+
+
+@pytest.fixture
+def spin_project(tmp_path: Path) -> Path:
+    """A dbt project whose one operation runs a DuckDB query for hours."""
     (tmp_path / "macros").mkdir()
     (tmp_path / "macros" / "spin.sql").write_text(
-        "{% macro spin() %}"
-        "{% do run_query('select count(*) from range(1000000000000) a') %}"
-        "{% endmacro %}\n"
+        f"{{% macro spin() %}}{{% do run_query('{SPIN_SQL}') %}}{{% endmacro %}}\n"
     )
     (tmp_path / "dbt_project.yml").write_text(
         "name: spin\nversion: '1.0'\nprofile: spin\nconfig-version: 2\n"
@@ -153,18 +156,29 @@ def test_an_interrupt_stops_dbt_inside_its_statement(tmp_path: Path) -> None:
         "spin:\n  target: dev\n  outputs:\n    dev:\n"
         f"      type: duckdb\n      path: {tmp_path / 'spin.duckdb'}\n"
     )
+    return tmp_path
+
+
+def wait_for_the_statement(log: Path, timeout: float = 120) -> None:
+    """Until dbt's log shows the spinning query started (then one more second)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and SPIN_SQL in log.read_text():
+            time.sleep(1)
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"dbt never started the statement: {log}")
+
+
+def test_an_interrupt_stops_dbt_inside_its_statement(spin_project: Path) -> None:
+    """stop() (what an interrupt calls) cancels the running statement: dbt ends at once."""
+    tmp_path = spin_project
     resource = InProcessDbtCliResource(project_dir=tmp_path, profiles_dir=str(tmp_path))
     invocation = resource.cli(["run-operation", "spin"], target_path=tmp_path / "target")
     stopped: list[float] = []
 
     def interrupt_once_inside() -> None:
-        log = tmp_path / "target" / "dbt.log"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if log.exists() and "range(1000000000000)" in log.read_text():
-                break
-            time.sleep(0.2)
-        time.sleep(1)
+        wait_for_the_statement(tmp_path / "target" / "dbt.log")
         stopped.append(time.monotonic())
         invocation.stop()
 
@@ -177,6 +191,43 @@ def test_an_interrupt_stops_dbt_inside_its_statement(tmp_path: Path) -> None:
     assert stopped, "dbt never started the statement"
     assert time.monotonic() - stopped[0] < 30
     assert not invocation.is_successful()
+
+
+CTRL_C = """
+import sys
+from pathlib import Path
+from dagster_project.lib.fast_dbt import InProcessDbtCliResource
+
+project = Path(sys.argv[1])
+resource = InProcessDbtCliResource(project_dir=project, profiles_dir=str(project))
+try:
+    resource.cli(["run-operation", "spin"], target_path=project / "target").wait()
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_stops_the_process_promptly(spin_project: Path) -> None:
+    """SIGINT (Ctrl-C, and how Dagster stops a run worker) reaches the thread that reads
+    dbt's events as KeyboardInterrupt: the statement is cancelled and the process ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C, str(spin_project)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_the_statement(spin_project / "target" / "dbt.log")
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert time.monotonic() - interrupted < 30, output
+    assert process.returncode == 130, output
+    assert "interrupted" in output and "Traceback" not in output, output
 
 
 # --- through Dagster ---------------------------------------------------------
