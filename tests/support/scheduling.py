@@ -8,9 +8,10 @@ xdist's own way to say so, `xdist_group` with `--dist loadgroup`, does
 nothing with pytest 9.2 and pytest-xdist 3.8: xdist's worker hook appends
 "@<group>" to `item._nodeid`, and pytest 9 keeps a node's id in `item._id`,
 so the suffix never reaches the controller and every test is its own group
-(even xdist's documented decorator example). Ordering hooks (`tryfirst`)
-cannot help, and `--dist worksteal` has no groups at all: an idle worker
-steals half of the other's queue, Spark cases included.
+(even xdist's documented decorator example; pytest-xdist issue #1386,
+unfixed in 3.8). Ordering hooks (`tryfirst`) cannot help, and
+`--dist worksteal` has no groups at all: an idle worker steals half of the
+other's queue, Spark cases included.
 
 So `--dist loadgroup` (pyproject's addopts) gets this scheduler instead
 (conftest's `pytest_xdist_make_scheduler`): xdist's loadgroup scheduling, the
