@@ -764,6 +764,8 @@ def main(argv: list[str] | None = None) -> None:
         limits = f"; Spark master {spark.get('spark.master')}"
         limits += f", driver memory {spark.get('spark.driver.memory')}"
         limits += f"; no floor; naive path over {args.naive} months"
+        # pyspark never waits for its Java process, so wait4 does not count it.
+        limits += "; peak MiB is the Python processes', not Spark's Java process"
     header = (
         f"# orders_by_month benchmark ({args.target}), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
         f"\n\n{os.cpu_count()} CPUs{limits}; {args.reps} repetition(s).\n"
