@@ -147,9 +147,9 @@ class SparkTarget:
 
     name = "spark"
     has_floor = False
-    # Each Dagster run on Spark costs minutes of fixed work (Java, a session,
-    # per-statement planning), the same for every month: two runs give the
-    # per-run cost as well as twelve would.
+    # Each Dagster run on Spark is mostly fixed work (Java, a session, the
+    # metastore, per-statement planning: about 25 s at 1M orders), the same
+    # for every month: two runs give the per-run cost as well as twelve would.
     naive = 2
 
     @contextlib.contextmanager
