@@ -34,6 +34,9 @@ GROUP BY over the raw tables.
     python -m scripts.benchmark --target postgres --backfill
                                   # + a 12-month one-run-per-partition backfill,
                                   # pool limit 4 against 1, through `dg dev`
+    python -m scripts.benchmark --target spark --sizes 1M --reps 1
+                                  # local Spark in the scratch folder; the naive
+                                  # path over 2 months unless --naive says more
     python -m scripts.benchmark --smoke            # CI: DuckDB, 1M, 1 repetition, 2 naive runs
 
 (From the repository root, as a module: the correctness check uses the
@@ -41,7 +44,8 @@ tests' oracle, tests/support/expected.py.)
 
 A target is a small class in TARGETS below (the environment dbt and Dagster
 get, the oracle's view of the database, whether a floor exists); a new dbt
-target is one more class.
+target is one more class. Spark's oracle runs in a child process between two
+commands: its metastore admits one Java process at a time.
 
 The table goes to stdout and to bench_results/<UTC time>.md (gitignored).
 No timing is asserted: the figures are for people to read.
@@ -132,8 +136,70 @@ class PostgresTarget:
         return PostgresTestWarehouse(self.server, DATABASE)
 
 
-# A new target (e.g. spark): a class like these, and one line here.
-TARGETS: dict[str, Any] = {"duckdb": DuckDBTarget, "postgres": PostgresTarget}
+class SparkTarget:
+    """dbt's `spark` target: local Spark, its metastore and tables in the scratch folder.
+
+    Embedded Derby lets one Java process open the metastore at a time, and
+    every dbt and Dagster command here is its own process with its own Java.
+    So nothing in this process starts Spark: the correctness check runs in a
+    child (ORACLE below) between two commands, and ends before the next one.
+    """
+
+    name = "spark"
+    has_floor = False
+    # Each Dagster run on Spark is mostly fixed work (Java, a session, the
+    # metastore, per-statement planning: about 25 s at 1M orders), the same
+    # for every month: two runs give the per-run cost as well as twelve would.
+    naive = 2
+
+    @contextlib.contextmanager
+    def environment(self, work: Path) -> Iterator[dict[str, str]]:
+        from tests.support.spark import NO_DUCKDB_FILE, spark_missing
+
+        missing = spark_missing()
+        if missing is not None:
+            raise SystemExit(f"benchmark: --target spark: {missing}")
+        self.spark_dir = work / "spark"
+        yield {
+            "DBT_TARGET": "spark",
+            "SPARK_DIR": str(self.spark_dir),
+            "SPARK_SCHEMA": DATABASE,
+            "DUCKDB_PATH": NO_DUCKDB_FILE,
+        }
+
+    def differences(self, start: str, end: str, env: dict[str, str]) -> tuple[int, list[str]]:
+        """`differences()` of the model and the oracle, computed in a child process."""
+        cmd = [sys.executable, "-c", ORACLE, str(self.spark_dir), DATABASE, start, end]
+        _step("oracle: Spark SQL over the raw tables, in a child process")
+        process = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        if process.returncode != 0:
+            raise SystemExit(f"the Spark oracle failed ({process.returncode}):\n{process.stderr}")
+        count, bad = json.loads(process.stdout.strip().splitlines()[-1])
+        return count, bad
+
+
+# A new target: a class like these, and one line here.
+TARGETS: dict[str, Any] = {
+    "duckdb": DuckDBTarget,
+    "postgres": PostgresTarget,
+    "spark": SparkTarget,
+}
+
+# The Spark oracle's child process: the tests' metastore class opens the
+# benchmark's SPARK_DIR with the one Java process, and ends it on the way out.
+ORACLE = """
+import json, sys
+from pathlib import Path
+from scripts.benchmark import differences
+from tests.support.spark import SparkMetastore, SparkTestWarehouse
+spark_dir, schema, start, end = sys.argv[1:]
+metastore = SparkMetastore(Path(spark_dir))
+try:
+    result = differences(SparkTestWarehouse(metastore, schema), start, end)
+finally:
+    metastore.stop()
+print(json.dumps(result))
+"""
 
 # The floor: the statements dbt-duckdb's delete+insert runs, in one process.
 FLOOR = """
@@ -370,16 +436,13 @@ class Bench:
 
     def check(self) -> str:
         """orders_by_month against a direct GROUP BY over the raw tables, every month."""
-        db = self.target.oracle()
-        found, expected = model_rows(db), expected_rows(db, FIRST_MONTH, self.end)
-        if found != expected:
-            bad = sorted(
-                m for m in expected.keys() | found.keys() if found.get(m) != expected.get(m)
-            )
+        if hasattr(self.target, "differences"):
+            count, bad = self.target.differences(FIRST_MONTH, self.end, self.env)
+        else:
+            count, bad = differences(self.target.oracle(), FIRST_MONTH, self.end)
+        if bad:
             raise SystemExit(f"{self.size}: orders_by_month differs from raw data in {bad[:5]}")
-        return (
-            f"{self.size}: orders_by_month equals the GROUP BY over raw data ({len(found)} months)"
-        )
+        return f"{self.size}: orders_by_month equals the GROUP BY over raw data ({count} months)"
 
     def naive_path(self) -> Row:
         """One run per partition over the last `naive` months, total wall time."""
@@ -446,6 +509,13 @@ class Bench:
         self.cold(f"{COLD_RANGE_MONTHS} new months", COLD_RANGE_MONTHS)
         self.naive_path()
         return notes
+
+
+def differences(db: TestWarehouse, start: str, end: str) -> tuple[int, list[str]]:
+    """orders_by_month's months, and those that differ from the tests' oracle over [start, end)."""
+    found, expected = model_rows(db), expected_rows(db, start, end)
+    bad = sorted(m for m in expected.keys() | found.keys() if found.get(m) != expected.get(m))
+    return len(found), [m.isoformat() for m in bad]
 
 
 def ratio(value: float, base: float | None) -> str:
@@ -564,7 +634,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1M,10M", help="comma list of 1M, 10M, 100M")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per measurement")
-    parser.add_argument("--naive", type=int, default=12, help="months run one per run")
+    parser.add_argument("--naive", type=int, help="months run one per run (default 12; 2 on spark)")
     parser.add_argument(
         "--target", default="duckdb", help=f"dbt target: {', '.join(TARGETS)} (default duckdb)"
     )
@@ -579,6 +649,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.smoke:
         args.sizes, args.reps, args.naive = "1M", 1, 2
+    if args.naive is None:
+        args.naive = getattr(TARGETS.get(args.target), "naive", 12)
     args.size_list = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in args.size_list if s not in SIZES]
     if unknown or not args.size_list:
@@ -589,6 +661,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--target {args.target!r}: expected one of {', '.join(TARGETS)}")
     if args.backfill and args.target == "duckdb":
         parser.error("--backfill: DuckDB has one writer, so there is no parallel backfill")
+    if args.backfill and args.target == "spark":
+        parser.error(
+            "--backfill: local Spark's metastore admits one Java process, "
+            "so there is no parallel backfill"
+        )
     return args
 
 
@@ -682,6 +759,13 @@ def main(argv: list[str] | None = None) -> None:
         duckdb = warehouse({**os.environ, "DBT_TARGET": "duckdb"}).settings
         limits = f"; DuckDB memory_limit {duckdb.get('memory_limit')}"
         limits += f", threads {duckdb.get('threads')}"
+    if args.target == "spark":
+        spark = warehouse({**os.environ, "DBT_TARGET": "spark"}).parameters
+        limits = f"; Spark master {spark.get('spark.master')}"
+        limits += f", driver memory {spark.get('spark.driver.memory')}"
+        limits += f"; no floor; naive path over {args.naive} months"
+        # pyspark never waits for its Java process, so wait4 does not count it.
+        limits += "; peak MiB is the Python processes', not Spark's Java process"
     header = (
         f"# orders_by_month benchmark ({args.target}), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
         f"\n\n{os.cpu_count()} CPUs{limits}; {args.reps} repetition(s).\n"

@@ -15,6 +15,7 @@ Tests marked `every_warehouse` run once per warehouse in `KINDS` (DuckDB and a
 real PostgreSQL server, `postgres_server`), and those also marked `spark` on
 local Spark too (`spark_metastore`: one Java process per worker);
 `postgres_only` ones run on Postgres alone; every other test on DuckDB.
+The Spark cases all run on one xdist worker (`pytest_xdist_make_scheduler`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -35,6 +37,7 @@ from dagster_project.lib.generator import GeneratorConfig
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
 from tests.support.dbt import run_dbt
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
+from tests.support.scheduling import SparkOnOneWorker, is_spark_case
 from tests.support.spark import SparkMetastore, spark_missing
 from tests.support.warehouse import KINDS, SPARK, TestWarehouse, empty_warehouse
 
@@ -90,14 +93,31 @@ _LONG = ("e2e", "browser", "slow")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the longest tests first, so the short ones fill in around them.
+    """Start the longest tests first, then the Spark cases, so the short ones fill in.
 
-    xdist hands each worker a share of this order and lets an idle worker
-    steal from the end of another's: with the long tests first, no worker is
-    left running one alone at the end while the other has nothing to do.
+    xdist hands out this order a test at a time (the Spark cases as one
+    group, tests/support/scheduling.py): with the long tests first, no worker
+    is left running one alone at the end while the other has nothing to do.
     Every worker sorts the same way, as xdist requires.
     """
-    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in _LONG))
+
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        long = any(item.get_closest_marker(m) for m in _LONG)
+        return not long, not is_spark_case(item.nodeid)
+
+    items.sort(key=order)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup`: every Spark case on one worker (one Java process, one template).
+
+    xdist's own `xdist_group` marker is lost on pytest 9.2; why, and what
+    this does instead: tests/support/scheduling.py. Another --dist: xdist's.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return SparkOnOneWorker(config, log)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

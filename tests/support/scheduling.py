@@ -1,0 +1,44 @@
+"""How pytest-xdist shares the tests out: every Spark case on one worker, the rest as they come.
+
+Each worker that reaches a Spark test starts a Java process and builds its own
+Spark template (the raw tables and every unpartitioned model: minutes), so
+the Spark cases must run on one worker: one Java process, one template.
+
+xdist's own way to say so, `xdist_group` with `--dist loadgroup`, does
+nothing with pytest 9.2 and pytest-xdist 3.8: xdist's worker hook appends
+"@<group>" to `item._nodeid`, and pytest 9 keeps a node's id in `item._id`,
+so the suffix never reaches the controller and every test is its own group
+(even xdist's documented decorator example; pytest-xdist issue #1386,
+unfixed in 3.8). Ordering hooks (`tryfirst`) cannot help, and
+`--dist worksteal` has no groups at all: an idle worker steals half of the
+other's queue, Spark cases included.
+
+So `--dist loadgroup` (pyproject's addopts) gets this scheduler instead
+(conftest's `pytest_xdist_make_scheduler`): xdist's loadgroup scheduling, the
+group read from the test id the controller does see, the `spark` parameter
+that `pytest_generate_tests` gives `warehouse_kind`. Every other test is a
+group of one, handed to whichever worker has two or fewer tests left, in
+the collection's order (`--no-loadscope-reorder`: conftest's order, the long
+tests first and the Spark group right after them). Nothing is stolen back,
+so a worker's queue is never more than a few short tests behind the other's.
+"""
+
+from __future__ import annotations
+
+from xdist.scheduler import LoadGroupScheduling
+
+from tests.support.warehouse import SPARK
+
+
+def is_spark_case(nodeid: str) -> bool:
+    """Whether a test id is a Spark case: `spark` among its parameter ids."""
+    if not nodeid.endswith("]") or "[" not in nodeid:
+        return False
+    return SPARK in nodeid[nodeid.rindex("[") + 1 : -1].split("-")
+
+
+class SparkOnOneWorker(LoadGroupScheduling):
+    """xdist's loadgroup scheduling with one group: the Spark cases."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return SPARK if is_spark_case(nodeid) else nodeid
