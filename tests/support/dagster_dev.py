@@ -120,8 +120,9 @@ def repository_copy(folder: Path) -> Path:
 
 @contextlib.contextmanager
 def _one_at_a_time() -> Iterator[None]:
-    """The test workers take turns: two UI servers with their daemons and run
-    workers on CI's two cores make each other's runs time out."""
+    """The test workers take turns, as they did when every `dg dev` shared one
+    manifest: the suite's wall time on CI's two cores was measured that way, and
+    two UI servers with their daemons and run workers would share those cores."""
     lock_file = Path(tempfile.gettempdir()) / "jaffle-shop-dg-dev.lock"
     with open(lock_file, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
