@@ -436,6 +436,7 @@ class Bench:
 
     def check(self) -> str:
         """orders_by_month against a direct GROUP BY over the raw tables, every month."""
+        _step("check orders_by_month against a GROUP BY over the raw tables")
         if hasattr(self.target, "differences"):
             count, bad = self.target.differences(FIRST_MONTH, self.end, self.env)
         else:
