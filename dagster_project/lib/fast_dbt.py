@@ -54,9 +54,9 @@ How a command runs (`InProcessDbtInvocation`):
   event dbt fires before each statement raises). Then the interrupt goes on.
 - No traceback on any path. A runner with dbt in a thread prints
   `sqlite3.ProgrammingError: SQLite objects created in a thread` tracebacks
-  under `execute_in_process` with an ephemeral instance (six for three
-  partitions, more when dbt parses): Python's garbage collector runs in
-  dbt's thread and finalises Dagster's SQLite connections there. So while
+  under `execute_in_process` with an ephemeral instance, most when dbt
+  parses: Python's garbage collector runs in dbt's thread and finalises
+  Dagster's SQLite connections there. So while
   dbt runs, the run's thread does the collecting
   (`garbage_collected_in_this_thread`, the one process-wide setting this
   module touches, and put back after). tests/dagster/test_fast_dbt.py
@@ -64,7 +64,7 @@ How a command runs (`InProcessDbtInvocation`):
   runs `execute_in_process` with the manifest reused and parsed.
 - After the command, the warehouse seam releases what dbt's adapter keeps in
   the process (`Warehouse.release_dbt_resources`: dbt-duckdb's shared
-  database handle), as a dbt process's exit would.
+  database handle, dbt-spark's session), as a dbt process's exit would.
 - dbt supports one programmatic invocation at a time per process; a second
   one while another runs is refused with a clear error.
 
