@@ -170,7 +170,6 @@ class SparkTarget:
     def differences(self, start: str, end: str, env: dict[str, str]) -> tuple[int, list[str]]:
         """`differences()` of the model and the oracle, computed in a child process."""
         cmd = [sys.executable, "-c", ORACLE, str(self.spark_dir), DATABASE, start, end]
-        _step("oracle: Spark SQL over the raw tables, in a child process")
         process = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
         if process.returncode != 0:
             raise SystemExit(f"the Spark oracle failed ({process.returncode}):\n{process.stderr}")

@@ -47,7 +47,7 @@ def manifest_adapter() -> str | None:
     """The adapter the manifest Dagster reads was parsed for ("duckdb", ...), if any.
 
     Read afresh each call, unlike `warehouse_kind()`, which keeps what this
-    process first read: the manifest is rewritten while the tests run.
+    process first read: scripts/dev or the benchmark may have rewritten it.
     """
     if not dbt_project.manifest_path.exists():
         return None

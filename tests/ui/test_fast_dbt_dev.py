@@ -11,12 +11,10 @@ running beside this one, read the real project and its manifest.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import own_copy
 from tests.support.dagster_dev import repository_copy, run_backfill, running_dagster_dev
 from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import TestWarehouse
@@ -24,14 +22,6 @@ from tests.support.warehouse import TestWarehouse
 pytestmark = pytest.mark.e2e
 
 MODEL = Path("dbt_project", "models", "marts", "orders_by_month.sql")
-
-
-@pytest.fixture
-def reusable_db(
-    built_template: TestWarehouse, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestWarehouse]:
-    """A database named as the one the manifest is parsed for, so it can be reused."""
-    yield from own_copy(built_template, "jaffle_shop", monkeypatch)
 
 
 def compiled_sql(target: Path, marker: str) -> list[Path]:
@@ -42,7 +32,7 @@ def compiled_sql(target: Path, marker: str) -> list[Path]:
 
 
 def test_a_model_edited_while_dg_dev_runs_is_built_by_the_next_run(
-    reusable_db: TestWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: TestWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "target"
     monkeypatch.setenv("DBT_TARGET_PATH", str(target))
@@ -51,7 +41,7 @@ def test_a_model_edited_while_dg_dev_runs_is_built_by_the_next_run(
     model = root / MODEL
     # A SQL comment: the same rows, and a mark to find in the SQL dbt ran.
     edited_model = f"-- edited while dg dev runs: {uuid.uuid4().hex}"
-    with running_dagster_dev(home, reusable_db, log, root=root) as url:
+    with running_dagster_dev(home, db, log, root=root) as url:
         first = run_backfill(url, ["2018-03-01"], "orders_by_month", log)
         assert first["status"] in {"COMPLETED", "COMPLETED_SUCCESS"}, first
         assert compiled_sql(target, edited_model) == []
@@ -68,4 +58,4 @@ def test_a_model_edited_while_dg_dev_runs_is_built_by_the_next_run(
     # parses a changed project on load), and dbt ran with that manifest.
     for log in target.glob("*/dbt.log"):
         assert "partial parsing" not in log.read_text().lower(), log
-    assert model_rows(reusable_db) == expected_rows(reusable_db, "2018-03-01", "2018-05-01")
+    assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-05-01")
