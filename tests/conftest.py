@@ -11,7 +11,7 @@
   more like `db`, for tests that compare two ways in.
 - `instance`: a throwaway Dagster instance.
 
-Tests marked `every_warehouse` run once per warehouse in `KINDS` (DuckDB and a
+Tests marked `every_warehouse` run once per adapter in `ADAPTERS` (DuckDB and a
 real PostgreSQL server, `postgres_server`), and those also marked `spark` on
 local Spark too (`spark_metastore`: one Java process per worker);
 `postgres_only` ones run on Postgres alone; every other test on DuckDB.
@@ -32,14 +32,14 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from dagster_project.lib.fast_dbt import preparsed_manifest
 from dagster_project.lib.generator import GeneratorConfig
+from dagster_project.lib.in_process_dbt.manifest_reuse import preparsed_manifest
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
 from tests.support.dbt import run_dbt
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
 from tests.support.scheduling import SparkOnOneWorker, is_spark_case
 from tests.support.spark import SparkMetastore, spark_missing
-from tests.support.warehouse import KINDS, SPARK, TestWarehouse, empty_warehouse
+from tests.support.warehouse import ADAPTERS, SPARK, TestWarehouse, empty_warehouse
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "every_warehouse: the core semantics; runs once per warehouse in KINDS (DuckDB and "
+        "every_warehouse: the core semantics; runs once per adapter in ADAPTERS (DuckDB and "
         "a real PostgreSQL server); other tests run on DuckDB only",
     )
     config.addinivalue_line(
@@ -121,18 +121,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each `every_warehouse` test once per warehouse kind (and on Spark if marked
+    """Run each `every_warehouse` test once per adapter (and on Spark if marked
     `spark`), `postgres_only` tests on Postgres, the others on DuckDB."""
-    if "warehouse_kind" in metafunc.fixturenames:
+    if "adapter" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker
         if marker("postgres_only") is not None:
-            kinds = ["postgres"]
+            adapters = ["postgres"]
         elif marker("every_warehouse") is not None and marker("duckdb_only") is None:
-            kinds = list(KINDS)
+            adapters = list(ADAPTERS)
         else:
-            kinds = ["duckdb"]
-        kinds += [SPARK] if marker("spark") is not None else []
-        metafunc.parametrize("warehouse_kind", kinds, indirect=True, scope="session")
+            adapters = ["duckdb"]
+        adapters += [SPARK] if marker("spark") is not None else []
+        metafunc.parametrize("adapter", adapters, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -155,8 +155,9 @@ def dbt_environment() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def warehouse_kind(request: pytest.FixtureRequest) -> str:
-    """The warehouse this test runs on (parametrized by pytest_generate_tests)."""
+def adapter(request: pytest.FixtureRequest) -> str:
+    """The dbt adapter of the warehouse this test runs on (parametrized by
+    pytest_generate_tests): "duckdb", "postgres" or "spark"."""
     return request.param
 
 
@@ -203,11 +204,11 @@ def spark_metastore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkM
         metastore.stop()
 
 
-def _server(request: pytest.FixtureRequest, kind: str) -> PostgresServer | SparkMetastore | None:
-    """What a database of `kind` lives in: the worker's Postgres server or Spark metastore."""
-    if kind == "postgres":
+def _server(request: pytest.FixtureRequest, adapter: str) -> PostgresServer | SparkMetastore | None:
+    """What a database on `adapter` lives in: the worker's Postgres server or Spark metastore."""
+    if adapter == "postgres":
         return request.getfixturevalue("postgres_server")
-    if kind == SPARK:
+    if adapter == SPARK:
         return request.getfixturevalue("spark_metastore")
     return None
 
@@ -215,15 +216,13 @@ def _server(request: pytest.FixtureRequest, kind: str) -> PostgresServer | Spark
 @pytest.fixture(scope="session")
 def raw_template(
     request: pytest.FixtureRequest,
-    warehouse_kind: str,
+    adapter: str,
     tmp_path_factory: pytest.TempPathFactory,
     dbt_environment: Path,
 ) -> Iterator[TestWarehouse]:
     """The raw tables only, default generator settings; copied, never written."""
-    folder = tmp_path_factory.mktemp(warehouse_kind)
-    template = empty_warehouse(
-        warehouse_kind, "raw_template", folder, _server(request, warehouse_kind)
-    )
+    folder = tmp_path_factory.mktemp(adapter)
+    template = empty_warehouse(adapter, "raw_template", folder, _server(request, adapter))
     template.write_raw(GeneratorConfig())
     yield template
     template.drop()
@@ -258,12 +257,12 @@ def raw_db(
 @pytest.fixture
 def empty_db(
     request: pytest.FixtureRequest,
-    warehouse_kind: str,
+    adapter: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestWarehouse]:
     """This test's own database with no tables at all (DuckDB: no file yet)."""
-    db = empty_warehouse(warehouse_kind, tmp_path.name, tmp_path, _server(request, warehouse_kind))
+    db = empty_warehouse(adapter, tmp_path.name, tmp_path, _server(request, adapter))
     for key, value in db.env.items():
         monkeypatch.setenv(key, value)
     yield db

@@ -2,7 +2,7 @@
 
 Every body is the same few lines: the run's partitions become dbt vars (a pure
 function of `dagster_project.lib.dbt_vars`) and `dbt_build` runs them
-(`dagster_project.lib.dbt_run`). dagster-dbt turns the dbt tests into asset
+(`dagster_project.lib.dbt_build`). dagster-dbt turns the dbt tests into asset
 checks, and `dbt build` runs them right after their model.
 
 The source tests (`models/staging/__sources.yml`) are asset checks on the raw
@@ -30,15 +30,17 @@ from dagster_project.defs.partitions import (
     store_partitions,
 )
 from dagster_project.lib import settings
-from dagster_project.lib.dbt_run import dbt_build
+from dagster_project.lib.dbt_build import dbt_build
 from dagster_project.lib.dbt_vars import (
     dbt_vars_for_cells,
     dbt_vars_for_payment_methods,
     dbt_vars_for_stores,
     dbt_vars_for_window,
 )
+from dagster_project.lib.partition_metadata import add_month_metadata
 from dagster_project.lib.project import dbt_project
-from dagster_project.lib.warehouse import POOL
+from dagster_project.lib.warehouse import warehouse
+from dagster_project.lib.warehouse.contract import POOL
 
 # dagster-dbt's default translator (groups, owners and keys come from
 # meta.dagster), with the source tests as checks rather than observations.
@@ -106,6 +108,11 @@ def orders_by_month_model(
         yield from dbt_build(context, dbt)
         return
     window = context.partition_time_window
+
+    def add_metadata() -> None:
+        """Each partition's own numbers, read once dbt has written them."""
+        add_month_metadata(context, warehouse())
+
     if config.full_refresh:
         # A full refresh recreates the table, so it must cover every month,
         # or only the run's months would be left.
@@ -119,9 +126,9 @@ def orders_by_month_model(
                     "all partitions, or run without full_refresh."
                 )
             )
-        yield from dbt_build(context, dbt, full_refresh=True)
+        yield from dbt_build(context, dbt, full_refresh=True, after=add_metadata)
         return
-    yield from dbt_build(context, dbt, dbt_vars_for_window(window))
+    yield from dbt_build(context, dbt, dbt_vars_for_window(window), after=add_metadata)
 
 
 @partitioned_dbt_assets("revenue_by_payment_method", payment_method_partitions)

@@ -5,8 +5,9 @@ import datetime as dt
 import dagster as dg
 
 from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig
-from dagster_project.lib.project import raw_source, warehouse_kind
-from dagster_project.lib.warehouse import POOL, warehouse
+from dagster_project.lib.project import adapter_type, raw_source
+from dagster_project.lib.warehouse import warehouse
+from dagster_project.lib.warehouse.contract import POOL
 
 
 class RawDataConfig(dg.Config):
@@ -36,7 +37,7 @@ def column_schema(table: str) -> dg.TableSchema:
         dg.AssetSpec(
             table,
             group_name=raw_source(table)["meta"]["dagster"]["group"],
-            kinds={warehouse_kind()},
+            kinds={adapter_type()},
             owners=raw_source(table)["meta"]["dagster"]["owners"],
             description=raw_source(table)["description"],
             metadata={"dagster/column_schema": column_schema(table)},

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from dagster_project.lib.fast_dbt import dbt_cli_resource
+from dagster_project.lib.in_process_dbt import dbt_cli_resource
 from dagster_project.lib.project import dbt_project
 
 

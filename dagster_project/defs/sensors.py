@@ -4,7 +4,8 @@ import dagster as dg
 
 from dagster_project.defs.dbt import orders_by_store_model
 from dagster_project.defs.partitions import store_partitions
-from dagster_project.lib.warehouse import Unavailable, warehouse
+from dagster_project.lib.warehouse import warehouse
+from dagster_project.lib.warehouse.contract import Unavailable
 
 
 @dg.sensor(

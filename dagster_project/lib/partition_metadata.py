@@ -4,8 +4,9 @@ A single-run backfill of N months yields ONE dbt Output for the asset, and
 Dagster copies that Output's metadata onto each of the N partition
 materializations. Per-month numbers therefore go through
 `context.add_asset_metadata(..., partition_key=...)`, which Dagster merges into
-that partition's event only (see `dagster_project.lib.dbt_run`). They are read
-through the warehouse seam after dbt has finished.
+that partition's event only. They are read through the warehouse seam after
+dbt has finished: orders_by_month's asset body passes `add_month_metadata` to
+`dbt_build` as its `after` hook (dagster_project/defs/dbt.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import dagster as dg
 
-from dagster_project.lib.warehouse import Warehouse
+from dagster_project.lib.warehouse.contract import Warehouse
 
 ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
 
@@ -63,7 +64,12 @@ def month_metadata(
 
 
 def add_month_metadata(context: dg.AssetExecutionContext, warehouse: Warehouse) -> None:
-    """Attach each of the run's orders_by_month partitions its own numbers."""
+    """Attach each of the run's orders_by_month partitions its own numbers.
+
+    Nothing when the run does not materialize orders_by_month (its checks alone).
+    """
+    if ORDERS_BY_MONTH not in context.selected_asset_keys:
+        return
     rows = warehouse.query(month_numbers_sql(context.partition_time_window))
     for key, metadata in month_metadata(context.partition_keys, rows).items():
         context.add_asset_metadata(metadata, asset_key=ORDERS_BY_MONTH, partition_key=key)

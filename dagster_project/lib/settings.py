@@ -15,6 +15,8 @@ from collections.abc import Mapping
 import dagster as dg
 
 BACKFILL_POLICY = "DAGSTER_BACKFILL_POLICY"
+IN_PROCESS_DBT = "IN_PROCESS_DBT"
+# IN_PROCESS_DBT's first name, still read when IN_PROCESS_DBT is unset.
 FAST_DBT = "FAST_DBT"
 KEEP_TARGETS = "DBT_KEEP_INVOCATION_TARGETS"
 DEFAULT_KEEP_TARGETS = 20
@@ -33,8 +35,8 @@ def backfill_policy(environ: Mapping[str, str] = os.environ) -> dg.BackfillPolic
         return dg.BackfillPolicy.single_run()
     if text == "multi_run":
         return dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
-    kind, _, count = text.partition(":")
-    if kind == "multi_run" and count.isdigit() and int(count) >= 1:
+    policy, _, count = text.partition(":")
+    if policy == "multi_run" and count.isdigit() and int(count) >= 1:
         return dg.BackfillPolicy.multi_run(max_partitions_per_run=int(count))
     raise ValueError(
         f"{BACKFILL_POLICY}={value!r}: expected single_run, multi_run, or "
@@ -42,15 +44,19 @@ def backfill_policy(environ: Mapping[str, str] = os.environ) -> dg.BackfillPolic
     )
 
 
-def fast_dbt(environ: Mapping[str, str] = os.environ) -> bool:
-    """FAST_DBT: true (the default) turns on dagster_project/lib/fast_dbt.py, false off."""
-    value = environ.get(FAST_DBT, "true")
+def in_process_dbt(environ: Mapping[str, str] = os.environ) -> bool:
+    """IN_PROCESS_DBT: true (the default) turns on dagster_project/lib/in_process_dbt, false off.
+
+    Its former name, FAST_DBT, is read when IN_PROCESS_DBT is unset.
+    """
+    name = IN_PROCESS_DBT if IN_PROCESS_DBT in environ else FAST_DBT
+    value = environ.get(name, "true")
     word = value.strip().lower()
     if word in {"true", "1", "yes", ""}:
         return True
     if word in {"false", "0", "no"}:
         return False
-    raise ValueError(f"{FAST_DBT}={value!r}: expected true or false.")
+    raise ValueError(f"{name}={value!r}: expected true or false.")
 
 
 def keep_invocation_targets(environ: Mapping[str, str] = os.environ) -> int:
@@ -74,19 +80,19 @@ POOL_LIMIT = "WAREHOUSE_POOL_LIMIT"
 DEFAULT_POOL_LIMITS = {"duckdb": 1, "postgres": 4, "spark": 1}
 
 
-def warehouse_pool_limit(kind: str, environ: Mapping[str, str] = os.environ) -> int:
+def warehouse_pool_limit(adapter: str, environ: Mapping[str, str] = os.environ) -> int:
     """WAREHOUSE_POOL_LIMIT: the `warehouse` pool's limit; 1 on DuckDB and Spark, 4 on Postgres."""
     value = environ.get(POOL_LIMIT, "").strip()
     if not value:
-        return DEFAULT_POOL_LIMITS.get(kind, 1)
+        return DEFAULT_POOL_LIMITS.get(adapter, 1)
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{POOL_LIMIT}={value!r}: expected a whole number of steps, 1 or more.")
-    if kind == "duckdb" and int(value) > 1:
+    if adapter == "duckdb" and int(value) > 1:
         raise ValueError(
             f"{POOL_LIMIT}={value!r}: DuckDB allows one writer process per file, so the "
             "warehouse pool's limit must be 1 on a duckdb target."
         )
-    if kind == "spark" and int(value) > 1:
+    if adapter == "spark" and int(value) > 1:
         raise ValueError(
             f"{POOL_LIMIT}={value!r}: local Spark's embedded Derby metastore allows one Java "
             "process at a time, so the warehouse pool's limit must be 1 on a spark target."

@@ -14,7 +14,7 @@ import yaml
 
 from dagster_project.definitions import defs
 from dagster_project.lib.generator import RAW_TABLES
-from dagster_project.lib.project import DBT_PROJECT_DIR, warehouse_kind
+from dagster_project.lib.project import DBT_PROJECT_DIR, adapter_type
 from tests.support.warehouse import TestWarehouse
 
 
@@ -59,7 +59,7 @@ def test_every_model_column_has_its_type_on_the_asset(model: dict) -> None:
     """The asset page's column types: each column's data_type in the model's YAML,
     rendered for the target the manifest was parsed for, as dbt renders it (a
     text column is `string` on Spark)."""
-    target = {"type": warehouse_kind()}
+    target = {"type": adapter_type()}
     types = {
         column["name"]: jinja2.Template(column.get("data_type", "")).render(target=target)
         for column in model["columns"]

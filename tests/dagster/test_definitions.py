@@ -23,7 +23,7 @@ from dagster_project.defs.schedules import orders_by_month_schedule
 from dagster_project.defs.sensors import new_stores
 from dagster_project.lib.project import REPO_ROOT
 from dagster_project.lib.settings import BACKFILL_POLICY
-from dagster_project.lib.warehouse import POOL
+from dagster_project.lib.warehouse.contract import POOL
 
 PARTITIONED = (
     "orders_by_month",
@@ -64,7 +64,7 @@ def test_asset_keys_groups_and_deps() -> None:
         assert node.owners == ["team:analytics-engineering"], name
 
 
-def test_each_partition_kind_has_its_one_model() -> None:
+def test_each_partition_type_has_its_one_model() -> None:
     graph = defs.resolve_asset_graph()
     partitioned = {
         k.to_user_string(): graph.get(k).partitions_def

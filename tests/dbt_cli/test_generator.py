@@ -19,12 +19,12 @@ from tests.support.warehouse import DuckDBTestWarehouse, TestWarehouse
 
 
 def test_the_command_line_writes_into_the_targets_warehouse(empty_db: TestWarehouse) -> None:
-    """`python -m dagster_project.lib.generator` (and `jaffle-generate`) write where dbt reads.
+    """`python -m dagster_project.lib.generate_command` (`jaffle-generate`) writes where dbt reads.
 
     Its figures are one JSON object on stdout; its progress, a line per table, on stderr.
     """
     result = subprocess.run(
-        [sys.executable, "-m", "dagster_project.lib.generator", "--orders", "2000"],
+        [sys.executable, "-m", "dagster_project.lib.generate_command", "--orders", "2000"],
         cwd=REPO_ROOT,
         env=dbt_env(empty_db),
         capture_output=True,

@@ -202,18 +202,20 @@ def test_a_removed_store_keeps_its_row(db: TestWarehouse) -> None:
 
 
 @pytest.fixture(scope="module")
-def kinds_built(built_template: TestWarehouse) -> Iterator[TestWarehouse]:
+def partition_types_built(built_template: TestWarehouse) -> Iterator[TestWarehouse]:
     """Every model built once, all three partitioned ones included; copied, never written."""
-    db = built_template.copy("kinds_built")
+    db = built_template.copy("partition_types_built")
     run_dbt(["run", "--select", BY_METHOD, CELLS, BY_STORE], db)
     yield db
     db.drop()
 
 
 @pytest.fixture
-def kinds_db(kinds_built: TestWarehouse, tmp_path: Path) -> Iterator[TestWarehouse]:
-    """This test's own copy of `kinds_built`."""
-    db = kinds_built.copy(tmp_path.name)
+def partition_types_db(
+    partition_types_built: TestWarehouse, tmp_path: Path
+) -> Iterator[TestWarehouse]:
+    """This test's own copy of `partition_types_built`."""
+    db = partition_types_built.copy(tmp_path.name)
     yield db
     db.drop()
 
@@ -235,22 +237,22 @@ def kinds_db(kinds_built: TestWarehouse, tmp_path: Path) -> Iterator[TestWarehou
     ],
 )
 def test_bad_vars_stop_dbt_and_change_nothing(
-    kinds_db: TestWarehouse, vars_text: str, message: str
+    partition_types_db: TestWarehouse, vars_text: str, message: str
 ) -> None:
-    before = kinds_db.snapshot()
+    before = partition_types_db.snapshot()
 
     result = run_dbt(
         ["run", "--select", BY_METHOD, CELLS, BY_STORE, "--vars", vars_text],
-        kinds_db,
+        partition_types_db,
         check=False,
     )
 
     assert result.returncode != 0
     assert message in result.stdout, result.stdout
-    assert kinds_db.snapshot() == before
+    assert partition_types_db.snapshot() == before
 
 
-def test_build_runs_the_unit_and_data_tests_of_each_kind(db: TestWarehouse) -> None:
+def test_build_runs_the_unit_and_data_tests_of_each_partition_type(db: TestWarehouse) -> None:
     """The unit tests pin every var, so the run's own vars leave them valid."""
     result = run_dbt(
         ["build", "--select", BY_METHOD, CELLS, BY_STORE, "--vars",

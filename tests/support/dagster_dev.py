@@ -88,7 +88,7 @@ def running_dagster_dev(
     """
     new_dagster_home(dagster_home, storage_url)
     env = dagster_env(dagster_home, db, storage_url)
-    if root is None and warehouse(env).kind != manifest_adapter():
+    if root is None and warehouse(env).adapter != manifest_adapter():
         copy = dagster_home.parent / "repository"  # a restart on this home reuses it
         root = copy if copy.exists() else repository_copy(copy)
     if root is not None and root != REPO_ROOT:

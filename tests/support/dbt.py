@@ -1,15 +1,27 @@
-"""The dbt CLI of this virtual environment, run against a test's own database."""
+"""The dbt CLI of this virtual environment, run against a test's own database.
+
+`run_dbt` runs a `dbt` process; on Spark, whose worker's one Java process
+holds the metastore, it runs dbt in this process instead (`run_dbt_here`),
+as the `dbt` command would.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from dbt.cli.main import dbtRunner
+from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
+
 from dagster_project.lib.project import DBT_PROJECT_DIR, dbt_project
-from tests.support.spark import DbtResult, run_dbt_here
+from dagster_project.lib.warehouse import release_dbt_resources
 from tests.support.warehouse import TestWarehouse
 
 DBT = Path(sys.executable).with_name("dbt")
@@ -30,9 +42,9 @@ def run_dbt(
     """`dbt <args>` against `db`; fails the test with dbt's output unless `check=False`.
 
     A `dbt` process, except on Spark: there the worker's own Java process holds
-    the metastore, so dbt runs in this process (tests/support/spark.py).
+    the metastore, so dbt runs in this process (`run_dbt_here`).
     """
-    if db.kind == "spark":
+    if db.adapter == "spark":
         result: subprocess.CompletedProcess[str] | DbtResult = run_dbt_here(args, dbt_env(db), cwd)
     else:
         result = subprocess.run(
@@ -46,7 +58,7 @@ def run_dbt(
 def manifest_adapter() -> str | None:
     """The adapter the manifest Dagster reads was parsed for ("duckdb", ...), if any.
 
-    Read afresh each call, unlike `warehouse_kind()`, which keeps what this
+    Read afresh each call, unlike `adapter_type()`, which keeps what this
     process first read: scripts/dev or the benchmark may have rewritten it.
     """
     if not dbt_project.manifest_path.exists():
@@ -57,3 +69,51 @@ def manifest_adapter() -> str | None:
 def dbt_vars(**values: object) -> list[str]:
     """`--vars` in the JSON form."""
     return ["--vars", json.dumps(values)]
+
+
+@dataclass
+class DbtResult:
+    """What `subprocess.run` returns for a `dbt` process: the return code and its output."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str = ""
+
+
+def run_dbt_here(args: list[str], env: dict[str, str], cwd: Path) -> DbtResult:
+    """`dbt <args>` in this process by dbtRunner, as the `dbt` command runs it from `cwd`.
+
+    The environment is this process's for the length of the command, and
+    dbt's log lines are captured as the command's stdout. The return code is
+    the CLI's: 0 success, 1 a node failed, 2 dbt itself failed.
+    """
+    output = io.StringIO()
+    with _environment(env), contextlib.chdir(cwd):
+        capture_stdout_logs(output)
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            stop_capture_stdout_logs()
+            # A dbt process ends its Spark session when it exits.
+            release_dbt_resources(env)
+    if result.success:
+        returncode = 0
+    elif result.exception is None:
+        returncode = 1
+    else:
+        returncode = 2
+        output.write(f"dbt failed: {result.exception}\n")
+    return DbtResult(args, returncode, output.getvalue())
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -31,7 +31,7 @@ class PostgresTestWarehouse:
 
     server: PostgresServer
     database: str
-    kind: ClassVar[str] = "postgres"
+    adapter: ClassVar[str] = "postgres"
 
     @classmethod
     def create(cls, server: PostgresServer, name: str) -> PostgresTestWarehouse:

@@ -16,7 +16,7 @@ other's queue, Spark cases included.
 So `--dist loadgroup` (pyproject's addopts) gets this scheduler instead
 (conftest's `pytest_xdist_make_scheduler`): xdist's loadgroup scheduling, the
 group read from the test id the controller does see, the `spark` parameter
-that `pytest_generate_tests` gives `warehouse_kind`. Every other test is a
+that `pytest_generate_tests` gives `adapter`. Every other test is a
 group of one, handed to whichever worker has two or fewer tests left, in
 the collection's order (`--no-loadscope-reorder`: conftest's order, the long
 tests first and the Spark group right after them). Nothing is stolen back,

@@ -9,24 +9,21 @@ has its own database on the worker's server. Everything that touches Spark
 runs in the worker's process:
 
 - the test's reads and writes (`SparkTestWarehouse.query`, `.execute`);
-- dbt, through its programmatic entry point `dbtRunner` (`run_dbt_here`),
-  which is what the `dbt` command runs: a `dbt` child process would start a
-  second Java process and find the metastore locked;
-- Dagster, by `dg.materialize` with FAST_DBT's in-process dbt (the default).
+- dbt, through its programmatic entry point `dbtRunner` (`run_dbt_here` in
+  tests/support/dbt.py), which is what the `dbt` command runs: a `dbt` child
+  process would start a second Java process and find the metastore locked;
+- Dagster, by `dg.materialize` with in-process dbt (IN_PROCESS_DBT, the default).
 
 `SparkMetastore.stop()` ends the worker's Java process when the session ends.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import io
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -116,7 +113,7 @@ class SparkTestWarehouse:
 
     metastore: SparkMetastore
     schema: str
-    kind: ClassVar[str] = "spark"
+    adapter: ClassVar[str] = "spark"
 
     @classmethod
     def create(cls, metastore: SparkMetastore, name: str) -> SparkTestWarehouse:
@@ -228,56 +225,3 @@ class SparkTestWarehouse:
 
     def drop(self) -> None:
         self._spark().sql(f"drop database if exists {self.schema} cascade")
-
-
-@dataclass
-class DbtResult:
-    """What `subprocess.run` returns for a `dbt` process: the return code and its output."""
-
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str = ""
-
-
-def run_dbt_here(args: list[str], env: dict[str, str], cwd: Path) -> DbtResult:
-    """`dbt <args>` in this process by dbtRunner, as the `dbt` command runs it from `cwd`.
-
-    The environment is this process's for the length of the command, and
-    dbt's log lines are captured as the command's stdout. The return code is
-    the CLI's: 0 success, 1 a node failed, 2 dbt itself failed.
-    """
-    from dbt.cli.main import dbtRunner
-    from dbt_common.events.functions import capture_stdout_logs, stop_capture_stdout_logs
-
-    from dagster_project.lib.warehouse import release_dbt_resources
-
-    output = io.StringIO()
-    with _environment(env), contextlib.chdir(cwd):
-        capture_stdout_logs(output)
-        try:
-            result = dbtRunner().invoke(args)
-        finally:
-            stop_capture_stdout_logs()
-            # A dbt process ends its Spark session when it exits.
-            release_dbt_resources(env)
-    if result.success:
-        returncode = 0
-    elif result.exception is None:
-        returncode = 1
-    else:
-        returncode = 2
-        output.write(f"dbt failed: {result.exception}\n")
-    return DbtResult(args, returncode, output.getvalue())
-
-
-@contextlib.contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)

@@ -5,7 +5,7 @@ The `db` and `raw_db` fixtures (tests/conftest.py) give each test a
 fixtures already put it in os.environ), reads rows with `.query()`, and
 changes data with `.execute()`. DuckDB is the one implementation today; a
 second warehouse is a second class here, its branch in `empty_warehouse`, and
-one more name in `KINDS` (every test with a database then runs on both).
+one more name in `ADAPTERS` (every test with a database then runs on both).
 Spark is the exception: only tests marked `spark` run on it (`SPARK`).
 Tests about DuckDB itself are marked `duckdb_only` and may read `.path`.
 """
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tests.support.spark import SparkMetastore
 
 # The warehouses the tests run against; tests marked duckdb_only skip the others.
-KINDS = ("duckdb", "postgres")
+ADAPTERS = ("duckdb", "postgres")
 # Spark runs only the tests marked `spark` (the core semantics, once each):
 # each dbt command there costs seconds of fixed Spark work, and CI's budget
 # has room for a dozen, not for the whole parametrized suite.
@@ -39,7 +39,7 @@ class TestWarehouse(Protocol):
     __test__ = False  # not a pytest test class
 
     #: dbt's adapter type, e.g. "duckdb"
-    kind: ClassVar[str]
+    adapter: ClassVar[str]
 
     @property
     def env(self) -> dict[str, str]:
@@ -74,22 +74,23 @@ class TestWarehouse(Protocol):
 
 
 def empty_warehouse(
-    kind: str, name: str, folder: Path, server: PostgresServer | SparkMetastore | None = None
+    adapter: str, name: str, folder: Path, server: PostgresServer | SparkMetastore | None = None
 ) -> TestWarehouse:
-    """A new, empty database `name` of `kind`: a file in `folder`, a database on `server`
+    """A new, empty database `name` on `adapter`: a file in `folder`, a database on `server`
     (Postgres), or a schema in `server`'s metastore (Spark)."""
-    if kind == "duckdb":
+    if adapter == "duckdb":
         return DuckDBTestWarehouse(folder / f"{name}.duckdb")
-    if kind == "postgres" and server is not None:
+    if adapter == "postgres" and server is not None:
         from tests.support.postgres import PostgresTestWarehouse
 
         return PostgresTestWarehouse.create(server, name)  # type: ignore[arg-type]
-    if kind == SPARK and server is not None:
+    if adapter == SPARK and server is not None:
         from tests.support.spark import SparkTestWarehouse
 
         return SparkTestWarehouse.create(server, name)  # type: ignore[arg-type]
     raise ValueError(
-        f"No test warehouse of kind {kind!r}: expected one of {', '.join([*KINDS, SPARK])}."
+        f"No test warehouse for the adapter {adapter!r}: "
+        f"expected one of {', '.join([*ADAPTERS, SPARK])}."
     )
 
 
@@ -100,7 +101,7 @@ class DuckDBTestWarehouse:
     __test__ = False
 
     path: Path
-    kind: ClassVar[str] = "duckdb"
+    adapter: ClassVar[str] = "duckdb"
 
     @property
     def env(self) -> dict[str, str]:

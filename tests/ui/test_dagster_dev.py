@@ -41,7 +41,7 @@ PARTITION_STATUS = """
 def storage_url(db: TestWarehouse) -> Iterator[str | None]:
     """Dagster's storage: None (SQLite in DAGSTER_HOME) on DuckDB; on Postgres, a
     database of its own on the warehouse's server, as dagster-postgres wants it."""
-    if db.kind != "postgres":
+    if db.adapter != "postgres":
         yield None
         return
     server, name = db.server, f"{db.database}_dagster"

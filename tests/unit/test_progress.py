@@ -7,7 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
-from dagster_project.lib import generator
+from dagster_project.lib import generate_command
 from dagster_project.lib.progress import steps
 
 
@@ -48,7 +48,7 @@ def test_bad_generator_arguments_end_in_one_line_naming_the_value(
 ) -> None:
     """argparse's exit (status 2) before any warehouse is opened: no traceback, no figures."""
     with pytest.raises(SystemExit) as exit_info:
-        generator.main(argv)
+        generate_command.main(argv)
     assert exit_info.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == ""

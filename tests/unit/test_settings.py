@@ -33,14 +33,21 @@ def test_bad_backfill_policy_names_the_value(value: str) -> None:
     ("value", "expected"),
     [(None, True), ("", True), ("true", True), ("1", True), ("false", False), ("0", False)],
 )
-def test_fast_dbt(value: str | None, expected: bool) -> None:
-    environ = {} if value is None else {settings.FAST_DBT: value}
-    assert settings.fast_dbt(environ) is expected
+def test_in_process_dbt(value: str | None, expected: bool) -> None:
+    environ = {} if value is None else {settings.IN_PROCESS_DBT: value}
+    assert settings.in_process_dbt(environ) is expected
 
 
-def test_bad_fast_dbt_names_the_value() -> None:
+def test_bad_in_process_dbt_names_the_value() -> None:
+    with pytest.raises(ValueError, match="IN_PROCESS_DBT='maybe': expected true or false"):
+        settings.in_process_dbt({settings.IN_PROCESS_DBT: "maybe"})
+
+
+def test_fast_dbt_the_former_name_is_read_when_in_process_dbt_is_unset() -> None:
+    assert settings.in_process_dbt({settings.FAST_DBT: "false"}) is False
+    assert settings.in_process_dbt({settings.IN_PROCESS_DBT: "true", settings.FAST_DBT: "false"})
     with pytest.raises(ValueError, match="FAST_DBT='maybe': expected true or false"):
-        settings.fast_dbt({settings.FAST_DBT: "maybe"})
+        settings.in_process_dbt({settings.FAST_DBT: "maybe"})
 
 
 def test_keep_invocation_targets_rejects_nonsense() -> None:

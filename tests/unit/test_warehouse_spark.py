@@ -16,7 +16,8 @@ import pytest
 
 from dagster_project.lib import settings
 from dagster_project.lib.project import REPO_ROOT
-from dagster_project.lib.warehouse import Unavailable, warehouse
+from dagster_project.lib.warehouse import warehouse
+from dagster_project.lib.warehouse.contract import Unavailable
 
 # Skipped without pyspark, except in CI (then the import below fails the run).
 if importlib.util.find_spec("pyspark") is None and not os.environ.get("CI"):
@@ -44,7 +45,7 @@ def test_spark_dir_is_the_profiles_rule() -> None:
     pinned = spark(SPARK_DIR="/tmp/s", SPARK_SCHEMA="mine")
     assert pinned.warehouse_dir == Path("/tmp/s/warehouse")
     assert pinned.table_dir("raw_stores") == Path("/tmp/s/warehouse/mine.db/raw_stores")
-    assert pinned.kind == "spark"
+    assert pinned.adapter == "spark"
 
 
 def test_session_settings_come_from_the_profile() -> None:

@@ -12,7 +12,8 @@ database, and returns the target's implementation:
 
 Each implementation is the only module that imports its database driver, and
 each is imported only when its target is used. What the rest of the project
-asks of a warehouse is the `Warehouse` protocol below.
+asks of a warehouse is the `Warehouse` protocol of `contract.py`, which the
+implementations import; this module only chooses one.
 """
 
 from __future__ import annotations
@@ -20,66 +21,12 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
 
 import dagster as dg
 
-from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR
+from dagster_project.lib.project import dbt_profile_target
 from dagster_project.lib.settings import warehouse_pool_limit
-
-if TYPE_CHECKING:
-    from dagster_project.lib.generator import GeneratorConfig
-    from dagster_project.lib.progress import Step
-
-# The Dagster pool of every asset that writes the warehouse. Its limit is how
-# many steps may write at once: WAREHOUSE_POOL_LIMIT, 1 on DuckDB (one writer
-# process per file), 4 on Postgres, 1 on Spark (one Java process per
-# metastore); `set_pool_limit` applies it.
-POOL = "warehouse"
-
-
-class Unavailable(Exception):
-    """The warehouse can't answer now (no data yet, a writer holds it): say why, try later."""
-
-
-class Warehouse(Protocol):
-    """What the Dagster code asks of a warehouse."""
-
-    #: dbt's target name, e.g. "duckdb"
-    target: str
-    #: Dagster's asset kind for the tables it holds, e.g. "duckdb"
-    kind: str
-    #: where the data lives, for people: a file path or a database URL without password
-    location: str
-
-    def write_raw(self, config: GeneratorConfig, step: Step | None = None) -> dict[str, int]:
-        """(Re)create the raw tables with the generator's rows; return each table's count.
-
-        `step(name)` is called as each step of the work starts (a progress display).
-        """
-        ...
-
-    def query(self, sql: str) -> list[dict[str, Any]]:
-        """Rows of a read-only query, as dicts keyed by column name."""
-        ...
-
-    def has_table(self, name: str) -> bool:
-        """Whether the target's schema has a table or view `name` (False when unreachable)."""
-        ...
-
-    def store_ids(self) -> list[str]:
-        """The ids in raw_stores, as text, without waiting; raise Unavailable if it can't now."""
-        ...
-
-    def failure_message(self, error_text: str) -> str | None:
-        """One sentence for a user if a dbt error is this warehouse's known trouble, else None."""
-        ...
-
-    def release_dbt_resources(self) -> None:
-        """Let go of what dbt's adapter keeps in this process once an in-process dbt
-        command has ended, as a dbt process's exit would (a file handle, a session)."""
-        ...
+from dagster_project.lib.warehouse.contract import POOL, Warehouse
 
 
 def warehouse(environ: Mapping[str, str] = os.environ) -> Warehouse:
@@ -90,6 +37,8 @@ def warehouse(environ: Mapping[str, str] = os.environ) -> Warehouse:
 @functools.cache
 def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
     target, credentials = dbt_profile_target(dict(environ))
+    # Imported here, not at the top: each target imports its own driver
+    # (psycopg2, pyspark), which a project on another target need not install.
     if credentials.type == "duckdb":
         from dagster_project.lib.warehouse.duckdb import DuckDBWarehouse
 
@@ -114,7 +63,7 @@ def set_pool_limit(instance: dg.DagsterInstance, environ: Mapping[str, str] = os
     Pool limits live in the instance's storage, not in dagster.yaml, so
     `scripts/dev` calls this at every start: the limit follows DBT_TARGET.
     """
-    limit = warehouse_pool_limit(warehouse(environ).kind, environ)
+    limit = warehouse_pool_limit(warehouse(environ).adapter, environ)
     instance.event_log_storage.set_concurrency_slots(POOL, limit)
     return limit
 
@@ -127,23 +76,3 @@ def release_dbt_resources(environ: Mapping[str, str] = os.environ) -> None:
         dg.get_dagster_logger().debug(f"No warehouse to release after dbt: {error}")
         return
     target.release_dbt_resources()
-
-
-def dbt_profile_target(
-    environ: Mapping[str, str],
-    project_dir: Path = DBT_PROJECT_DIR,
-    profiles_dir: Path = PROFILES_DIR,
-) -> tuple[str, Any]:
-    """(target name, dbt credentials) of profiles.yml for DBT_TARGET, rendered by dbt."""
-    from argparse import Namespace
-
-    from dbt.config.runtime import load_profile
-    from dbt.flags import set_from_args
-    from dbt_common.context import set_invocation_context
-
-    # dbt's env_var() reads the invocation context; flags.PROFILES_DIR is the
-    # folder profiles.yml is read from (its DuckDB path rule uses it).
-    set_invocation_context(dict(environ))
-    set_from_args(Namespace(profiles_dir=str(profiles_dir)), None)
-    profile = load_profile(str(project_dir), {}, None, environ.get("DBT_TARGET") or None)
-    return profile.target_name, profile.credentials

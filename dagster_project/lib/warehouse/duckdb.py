@@ -21,7 +21,7 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.lib.generator import GeneratorConfig, generate
 from dagster_project.lib.progress import Step
-from dagster_project.lib.warehouse import Unavailable
+from dagster_project.lib.warehouse.contract import Unavailable
 
 # 'Could not set lock on file "...": Conflicting lock is held in
 # /usr/bin/python3 (PID 1234) by user me.'
@@ -35,7 +35,7 @@ class DuckDBWarehouse:
     target: str
     path: Path
     settings: dict[str, str] = field(default_factory=dict)
-    kind: str = "duckdb"
+    adapter: str = "duckdb"
 
     @classmethod
     def from_credentials(cls, target: str, credentials: Any) -> DuckDBWarehouse:

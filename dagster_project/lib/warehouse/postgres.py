@@ -21,7 +21,7 @@ import psycopg2.errors
 
 from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig, generate
 from dagster_project.lib.progress import Step
-from dagster_project.lib.warehouse import Unavailable
+from dagster_project.lib.warehouse.contract import Unavailable
 
 # DuckDB's column types, as the generator writes them, in Postgres.
 _TYPES = {"BIGINT": "bigint", "INTEGER": "integer", "VARCHAR": "text", "DATE": "date"}
@@ -39,7 +39,7 @@ class PostgresWarehouse:
     password: str
     database: str
     schema: str
-    kind: str = "postgres"
+    adapter: str = "postgres"
 
     @classmethod
     def from_credentials(cls, target: str, credentials: Any) -> PostgresWarehouse:
@@ -91,7 +91,7 @@ class PostgresWarehouse:
                     if step is not None:
                         step(f"copy {table} into Postgres")
                     columns = source.execute(f"describe {table}").fetchall()
-                    definition = ", ".join(f"{name} {_TYPES[kind]}" for name, kind, *_ in columns)
+                    definition = ", ".join(f"{name} {_TYPES[type_]}" for name, type_, *_ in columns)
                     cursor.execute(f"create table if not exists {table} ({definition})")
                     cursor.execute(f"truncate {table}")
                     # DuckDB writes the CSV (fast, in its own threads); COPY reads it.

@@ -33,16 +33,14 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
 from dagster_project.lib.generator import RAW_TABLES, GeneratorConfig, generate
-from dagster_project.lib.warehouse import Unavailable
-
-if TYPE_CHECKING:
-    from dagster_project.lib.progress import Step
+from dagster_project.lib.progress import Step
+from dagster_project.lib.warehouse.contract import Unavailable
 
 _DERBY_HOME = re.compile(r"-Dderby\.system\.home=(\S+)")
 # Derby's "Another instance of Derby may have already booted the database".
@@ -57,7 +55,7 @@ class SparkWarehouse:
     target: str
     schema: str
     parameters: dict[str, str] = field(default_factory=dict)
-    kind: str = "spark"
+    adapter: str = "spark"
 
     @classmethod
     def from_credentials(cls, target: str, credentials: Any) -> SparkWarehouse:

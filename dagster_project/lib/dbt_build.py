@@ -7,19 +7,20 @@ function of `dagster_project.lib.dbt_vars`) and calls `dbt_build`, which
   its data tests (Dagster's asset checks) run in one command;
 - turns a warehouse's known trouble (DuckDB's file lock) into a failure that
   says what to do, naming the holder;
-- adds each orders_by_month partition's own numbers to its materialization.
+- calls the body's `after` hook once dbt has succeeded, before its events go
+  out: where a model adds its own metadata (orders_by_month, its numbers per
+  partition).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtCliRuntimeError, DbtCliResource
 
 from dagster_project.lib.dbt_vars import dbt_build_args
-from dagster_project.lib.partition_metadata import ORDERS_BY_MONTH, add_month_metadata
 from dagster_project.lib.warehouse import warehouse
 
 
@@ -30,6 +31,7 @@ def dbt_build(
     *,
     full_refresh: bool = False,
     exclude: str | None = None,
+    after: Callable[[], None] | None = None,
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection with `dbt_vars`; yields its Dagster events.
 
@@ -37,11 +39,15 @@ def dbt_build(
     subsets the run (it then selects by name and drops the `@dbt_assets`
     exclude, and dbt's indirect selection adds every test with a selected
     parent).
+
+    `after`: called once dbt has succeeded, before any of its events is
+    yielded, so metadata it adds (`context.add_asset_metadata`) lands on this
+    run's materializations.
     """
     args = dbt_build_args(dbt_vars, full_refresh=full_refresh, exclude=exclude)
     invocation = dbt.cli(args, context=context)
-    # Held until dbt has finished, so each partition's numbers can be read
-    # before the Output that carries them is handed to Dagster. If dbt fails,
+    # Held until dbt has finished, so `after` can read what dbt wrote before
+    # the Output its metadata joins is handed to Dagster. If dbt fails,
     # the events seen so far still go out, then the error.
     events = []
     try:
@@ -56,6 +62,6 @@ def dbt_build(
         if message is None:
             raise
         raise dg.Failure(description=message) from error
-    if ORDERS_BY_MONTH in context.selected_asset_keys:
-        add_month_metadata(context, warehouse())
+    if after is not None:
+        after()
     yield from events

@@ -1,4 +1,4 @@
-"""The in-process runner's parts (dagster_project/lib/fast_dbt.py): no database; one `dbt parse`.
+"""The in-process runner's parts (dagster_project/lib/in_process_dbt): no database; one `dbt parse`.
 
 The one dagster-dbt internal it uses is tested first: an upgrade that
 renames it must fail here, not silently change what dbt selects.
@@ -20,18 +20,23 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from dagster_project.definitions import defs
 from dagster_project.lib import settings
-from dagster_project.lib.fast_dbt import (
-    INVOCATION_DIR,
-    PARTIAL_PARSE_FILE,
+from dagster_project.lib.in_process_dbt import dbt_cli_resource
+from dagster_project.lib.in_process_dbt.manifest_reuse import PARTIAL_PARSE_FILE, preparsed_manifest
+from dagster_project.lib.in_process_dbt.resource import (
     InProcessDbtCliResource,
     _selection_for_context,
-    dbt_cli_resource,
-    manifest_is_fresh,
-    preparsed_manifest,
+)
+from dagster_project.lib.in_process_dbt.target_folders import (
+    INVOCATION_DIR,
     prune_invocation_dirs,
     vars_folder_name,
 )
-from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
+from dagster_project.lib.project import (
+    DBT_PROJECT_DIR,
+    PROFILES_DIR,
+    dbt_project,
+    manifest_is_fresh,
+)
 from tests.support.dbt import DBT
 
 # --- the one dagster-dbt internal -------------------------------------------------
@@ -69,10 +74,12 @@ def test_the_project_resource_runs_dbt_in_process() -> None:
     assert not other.runs_dbt_in_process()
 
 
-def test_fast_dbt_false_gives_dagster_dbts_own_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(settings.FAST_DBT, "false")
+def test_in_process_dbt_false_gives_dagster_dbts_own_resource(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(settings.IN_PROCESS_DBT, "false")
     assert type(dbt_cli_resource(dbt_project)) is DbtCliResource
-    monkeypatch.setenv(settings.FAST_DBT, "true")
+    monkeypatch.setenv(settings.IN_PROCESS_DBT, "true")
     assert type(dbt_cli_resource(dbt_project)) is InProcessDbtCliResource
 
 
@@ -200,7 +207,7 @@ def test_no_vars_folder_without_vars_or_with_a_full_refresh() -> None:
     assert vars_folder_name("orders_by_month_model", ["build", "--full-refresh"]) is None
 
 
-# --- the manifest under `dagster dev` ------------------------------------------------
+# --- the manifest under `dagster dev` (dagster_project/lib/project.py) ---------------
 
 
 def test_manifest_freshness(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The one way every dbt asset runs dbt (dagster_project/lib/dbt_run.py), with a stand-in dbt."""
+"""The one way every dbt asset runs dbt (dagster_project/lib/dbt_build.py), with a stand-in dbt."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 from dagster_dbt import DagsterDbtCliRuntimeError
 
-from dagster_project.lib.dbt_run import dbt_build
+from dagster_project.lib.dbt_build import dbt_build
 
 LOCKED = (
     'IO Error: Could not set lock on file "/d/j.duckdb": Conflicting lock is held in '
@@ -17,9 +17,9 @@ LOCKED = (
 
 
 class StandInDbt:
-    """A dbt resource whose command yields two events, then fails with `error`."""
+    """A dbt resource whose command yields two events, then fails with `error` (if any)."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: Exception | None = None) -> None:
         self.error = error
         self.args: list[str] = []
 
@@ -30,15 +30,34 @@ class StandInDbt:
     def stream(self) -> Iterator[str]:
         yield "model event"
         yield "check event"
-        raise self.error
+        if self.error is not None:
+            raise self.error
+
+
+def test_after_runs_once_dbt_has_succeeded_before_any_event_goes_out() -> None:
+    """The hook a body passes (orders_by_month: its per-month metadata) sees dbt's work
+    done, and its metadata joins events not yet handed to Dagster."""
+    dbt = StandInDbt()
+    seen: list[str] = []
+    after = lambda: seen.append("after")  # noqa: E731
+
+    for event in dbt_build(None, dbt, after=after):  # type: ignore[arg-type]
+        seen.append(event)
+
+    assert seen == ["after", "model event", "check event"]
 
 
 def test_a_failed_dbt_run_still_passes_its_events_on() -> None:
     dbt = StandInDbt(RuntimeError("dbt failed"))
     seen = []
     with pytest.raises(RuntimeError, match="dbt failed"):
-        # No context or warehouse is touched when dbt fails.
-        for event in dbt_build(None, dbt, {"payment_method": ["coupon"]}):  # type: ignore[arg-type]
+        # No context or warehouse is touched when dbt fails, and no `after`.
+        for event in dbt_build(
+            None,  # type: ignore[arg-type]
+            dbt,  # type: ignore[arg-type]
+            {"payment_method": ["coupon"]},
+            after=lambda: seen.append("after"),
+        ):
             seen.append(event)
 
     assert seen == ["model event", "check event"]

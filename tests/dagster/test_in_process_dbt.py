@@ -1,4 +1,4 @@
-"""dbt in the Dagster run's process (dagster_project/lib/fast_dbt.py).
+"""dbt in the Dagster run's process (dagster_project/lib/in_process_dbt).
 
 The oracle for the in-process runner is the dbt CLI itself: the same command
 must succeed or fail alike with the same result events, and a Dagster run
@@ -25,7 +25,8 @@ from dagster_dbt import DagsterDbtCliRuntimeError
 
 from dagster_project.defs.dbt import orders_by_month_model
 from dagster_project.lib import settings
-from dagster_project.lib.fast_dbt import InProcessDbtCliResource, dbt_cli_resource
+from dagster_project.lib.in_process_dbt import dbt_cli_resource
+from dagster_project.lib.in_process_dbt.resource import InProcessDbtCliResource
 from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT, dbt_project
 from tests.conftest import own_copy
 from tests.support.dagster import materialize, materialize_month
@@ -196,7 +197,7 @@ def test_an_interrupt_stops_dbt_inside_its_statement(spin_project: Path) -> None
 CTRL_C = """
 import sys
 from pathlib import Path
-from dagster_project.lib.fast_dbt import InProcessDbtCliResource
+from dagster_project.lib.in_process_dbt.resource import InProcessDbtCliResource
 
 project = Path(sys.argv[1])
 resource = InProcessDbtCliResource(project_dir=project, profiles_dir=str(project))
@@ -271,10 +272,10 @@ def test_a_manifest_for_another_database_is_not_used(
     assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
 
 
-def test_fast_dbt_off_gives_the_same_rows_from_a_dbt_child_process(
+def test_in_process_dbt_off_gives_the_same_rows_from_a_dbt_child_process(
     db: TestWarehouse, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(settings.FAST_DBT, "false")
+    monkeypatch.setenv(settings.IN_PROCESS_DBT, "false")
     children = ChildProcesses(monkeypatch)
 
     result = materialize(
@@ -357,7 +358,7 @@ LEAK_WHILE_DBT_PARSES = """
 import sys
 from pathlib import Path
 import sqlalchemy as sa
-from dagster_project.lib.fast_dbt import InProcessDbtCliResource
+from dagster_project.lib.in_process_dbt.resource import InProcessDbtCliResource
 from dagster_project.lib.project import dbt_project
 
 # What an ephemeral Dagster instance holds: SQLite in memory, which sqlite3

@@ -1,7 +1,7 @@
 """Never stale: a model edited while `dg dev` runs is what the next partition run builds.
 
 In-process dbt runs with the manifest Dagster loaded, without a parse, only
-while that manifest matches the project files (dagster_project/lib/fast_dbt.py).
+while that manifest matches the project files (dagster_project/lib/in_process_dbt).
 This edits the model file while a real `dg dev` is up, then re-runs a
 partition through the UI's API and reads the SQL dbt ran. `dg dev` runs in a
 copy of the repository, and the copy's model is edited: the other tests,
