@@ -71,8 +71,10 @@ class InProcessDbtCliResource(DbtCliResource):
         op_name = _op_name(context)
         if target_path is None:
             name = vars_folder_name(op_name, args) if op_name else None
-            run_id = context.run.run_id if context is not None else None
-            target_path = self.target_dir() / (name or unique_folder_name(op_name, run_id))
+            if name is None:
+                run_id = context.run.run_id if context is not None else None
+                name = unique_folder_name(op_name, run_id)
+            target_path = self.target_dir() / name
         if not target_path.is_absolute():
             target_path = project_dir / target_path
         if target_path.is_dir():  # reused: make it the newest, so pruning keeps it
