@@ -1,6 +1,6 @@
 {#
     The category and dynamic partition vars, beside partition_window() (the
-    time var). Both are validated in the on-run-start hook, before any SQL.
+    time vars, macros/partition_window.sql).
 
     var             values                                   unset
     --------------  ---------------------------------------  -------------------
@@ -11,16 +11,28 @@
                     text) that is in raw_stores, or a list    raw_stores
                     of them (a Dagster run of several
                     partitions passes a list)
+
+    When the vars are checked: each model checks the vars it reads, when it
+    compiles, just before it runs. A bad var stops that model before any of
+    its SQL and the error is headed with its name ("Compilation Error in
+    model orders_by_month"); a model that does not read the var builds as
+    usual. dbt parses every model of the project with the run's vars,
+    whatever is selected, so at parse time (`execute` false) these macros
+    check nothing and return a stand-in: checked there, a bad var would be
+    reported against whichever model dbt happened to parse first. The checks
+    that need the warehouse or the run's flags (a store missing from
+    raw_stores, --full-refresh with a window) are in the model's pre-hook,
+    partitioned_model_pre_hook(), which runs before the model writes.
 #}
 
 {% macro payment_methods_selected() %}
     {#- The validated list of payment methods to build, in var('payment_methods') order. -#}
     {%- set allowed = var('payment_methods') -%}
     {%- set value = var('payment_method', none) -%}
-    {%- if value is none -%}
+    {%- if value is none or not execute -%}
         {{- return(allowed) -}}
     {%- endif -%}
-    {%- set expected = "expected one of " ~ var_repr(allowed)
+    {%- set expected = "expected one of " ~ quoted(allowed)
         ~ " (the payment_methods var in dbt_project.yml), or a non-empty list of them" -%}
     {%- if value is string -%}
         {%- set values = [value] -%}
@@ -28,7 +40,7 @@
         {%- set values = value | list -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var payment_method=" ~ var_repr(value) ~ ": " ~ expected ~ ".") }}
+            "Invalid var payment_method=" ~ quoted(value) ~ ": " ~ expected ~ ".") }}
     {%- endif -%}
     {%- if values | length == 0 -%}
         {{ exceptions.raise_compiler_error(
@@ -37,7 +49,7 @@
     {%- for method in values -%}
         {%- if method is not string or method not in allowed -%}
             {{ exceptions.raise_compiler_error(
-                "Invalid var payment_method=" ~ var_repr(method) ~ ": " ~ expected ~ ".") }}
+                "Invalid var payment_method=" ~ quoted(method) ~ ": " ~ expected ~ ".") }}
         {%- endif -%}
     {%- endfor -%}
     {{- return(allowed | select('in', values) | list) -}}
@@ -47,7 +59,7 @@
 {% macro store_ids_selected() %}
     {#- The validated store ids to build (a list), or none for every store. -#}
     {%- set value = var('store_id', none) -%}
-    {%- if value is none -%}
+    {%- if value is none or not execute -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set expected = "expected the id of a store in raw_stores (a positive integer),"
@@ -58,7 +70,7 @@
         {%- set values = value | list -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ var_repr(value) ~ ": " ~ expected ~ ".") }}
+            "Invalid var store_id=" ~ quoted(value) ~ ": " ~ expected ~ ".") }}
     {%- endif -%}
     {%- if values | length == 0 -%}
         {{ exceptions.raise_compiler_error("Invalid var store_id=[]: " ~ expected ~ ".") }}
@@ -68,7 +80,7 @@
         {%- set text = item | string -%}
         {%- if item is boolean or not modules.re.fullmatch('[1-9][0-9]{0,17}', text) -%}
             {{ exceptions.raise_compiler_error(
-                "Invalid var store_id=" ~ var_repr(item) ~ ": " ~ expected ~ ".") }}
+                "Invalid var store_id=" ~ quoted(item) ~ ": " ~ expected ~ ".") }}
         {%- endif -%}
         {%- if text | int not in ids -%}
             {%- do ids.append(text | int) -%}
@@ -93,23 +105,28 @@
     ).columns[0].values() | map('int') | list -%}
     {%- for store_id in store_ids if store_id not in found -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ var_repr(store_id)
+            "Invalid var store_id=" ~ quoted(store_id)
             ~ ": no such store in raw_stores; expected the id of a store in the data"
             ~ " (a removed store keeps its rows in orders_by_store).") }}
     {%- endfor -%}
 {% endmacro %}
 
 
-{% macro validate_partition_kind_vars() %}
-    {#- on-run-start hook, beside validate_partition_vars(). -#}
-    {%- do payment_methods_selected() -%}
-    {%- do validate_stores_exist(store_ids_selected()) -%}
+{% macro quoted(value) %}
+    {#-
+        A var's value as an error message shows it: JSON (dbt's tojson), with
+        each value as the text the checks read, so a value reads the same
+        whether it came as YAML or as JSON: "2018-03-01" (a string or a YAML
+        date), "201803" (a number), ["2018-03-01"], {"key": "value"}, null.
+        A list's or mapping's items are shown as their text too: YAML dates
+        inside them are not JSON, and tojson fails on them.
+    -#}
+    {%- if value is none or value is boolean -%}
+        {{- return(tojson(value)) -}}
+    {%- elif value is mapping -%}
+        {{- return(tojson(dict(value.items() | map('map', 'string') | map('list')))) -}}
+    {%- elif value is iterable and value is not string -%}
+        {{- return(tojson(value | map('string') | list)) -}}
+    {%- endif -%}
+    {{- return(tojson(value | string)) -}}
 {% endmacro %}
-
-
-{% macro sql_strings(values) -%}
-    {#- Comma-separated SQL string literals: 'a', 'b'. -#}
-    {%- for value in values -%}
-        {{ dbt.string_literal(dbt.escape_single_quotes(value)) }}{{ ", " if not loop.last }}
-    {%- endfor -%}
-{%- endmacro %}
