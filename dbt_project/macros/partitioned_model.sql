@@ -9,9 +9,9 @@
 
         unique_key is the model's partition key column (or columns): a run
         replaces exactly the rows of its keys (partition_strategy(),
-        partition_by() in macros/partition_strategy.sql), and a column the
-        model no longer has stops the run instead of changing the table
-        (on_schema_change='fail'; --full-refresh to rebuild it).
+        partition_by() in macros/partition_strategy.sql). A change to the
+        model's columns stops the run instead of altering the table
+        (on_schema_change='fail'; --full-refresh rebuilds it).
     -#}
     {{- return({
         'materialized': 'incremental',
