@@ -34,22 +34,10 @@
     {%- endif -%}
     {%- set expected = "expected one of " ~ quoted(allowed)
         ~ " (the payment_methods var in dbt_project.yml), or a non-empty list of them" -%}
-    {%- if value is string -%}
-        {%- set values = [value] -%}
-    {%- elif value is iterable and value is not mapping -%}
-        {%- set values = value | list -%}
-    {%- else -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var payment_method=" ~ quoted(value) ~ ": " ~ expected ~ ".") }}
-    {%- endif -%}
-    {%- if values | length == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var payment_method=[]: " ~ expected ~ ".") }}
-    {%- endif -%}
+    {%- set values = _one_or_more('payment_method', value, expected) -%}
     {%- for method in values -%}
         {%- if method is not string or method not in allowed -%}
-            {{ exceptions.raise_compiler_error(
-                "Invalid var payment_method=" ~ quoted(method) ~ ": " ~ expected ~ ".") }}
+            {%- do raise_invalid_var('payment_method', method, expected) -%}
         {%- endif -%}
     {%- endfor -%}
     {{- return(allowed | select('in', values) | list) -}}
@@ -64,23 +52,11 @@
     {%- endif -%}
     {%- set expected = "expected the id of a store in raw_stores (a positive integer),"
         ~ " or a non-empty list of them" -%}
-    {%- if value is string or value is number -%}
-        {%- set values = [value] -%}
-    {%- elif value is iterable and value is not mapping -%}
-        {%- set values = value | list -%}
-    {%- else -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var store_id=" ~ quoted(value) ~ ": " ~ expected ~ ".") }}
-    {%- endif -%}
-    {%- if values | length == 0 -%}
-        {{ exceptions.raise_compiler_error("Invalid var store_id=[]: " ~ expected ~ ".") }}
-    {%- endif -%}
     {%- set ids = [] -%}
-    {%- for item in values -%}
+    {%- for item in _one_or_more('store_id', value, expected) -%}
         {%- set text = item | string -%}
         {%- if item is boolean or not modules.re.fullmatch('[1-9][0-9]{0,17}', text) -%}
-            {{ exceptions.raise_compiler_error(
-                "Invalid var store_id=" ~ quoted(item) ~ ": " ~ expected ~ ".") }}
+            {%- do raise_invalid_var('store_id', item, expected) -%}
         {%- endif -%}
         {%- if text | int not in ids -%}
             {%- do ids.append(text | int) -%}
@@ -109,6 +85,24 @@
             ~ ": no such store in raw_stores; expected the id of a store in the data"
             ~ " (a removed store keeps its rows in orders_by_store).") }}
     {%- endfor -%}
+{% endmacro %}
+
+
+{% macro _one_or_more(name, value, expected) %}
+    {#- A var given as one value or a non-empty list of them, as a list. -#}
+    {%- if value is string or value is number -%}
+        {{- return([value]) -}}
+    {%- elif value is iterable and value is not mapping and value | length > 0 -%}
+        {{- return(value | list) -}}
+    {%- endif -%}
+    {%- do raise_invalid_var(name, value, expected) -%}
+{% endmacro %}
+
+
+{% macro raise_invalid_var(name, value, expected) %}
+    {#- Stop: the var, its value as given and what is allowed, in one sentence. -#}
+    {{ exceptions.raise_compiler_error(
+        "Invalid var " ~ name ~ "=" ~ quoted(value) ~ ": " ~ expected ~ ".") }}
 {% endmacro %}
 
 

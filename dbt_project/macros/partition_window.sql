@@ -20,26 +20,18 @@
 {% macro _partition_date(name, value) %}
     {%- set allowed = "a date 'YYYY-MM-01' (the first day of a month) from "
         ~ var('partitions_start_date') ~ " up to the current month" -%}
-    {%- if value is none or value is mapping
-        or (value is iterable and value is not string) -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ quoted(value)
-            ~ ": expected " ~ allowed ~ ".") }}
-    {%- endif -%}
+    {#- A string, or a YAML date, reads as YYYY-MM-01; a list, a mapping or
+        null does not. -#}
     {%- set text = value | string -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-01', text) -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ quoted(value)
-            ~ ": expected " ~ allowed ~ ".") }}
+        {%- do raise_invalid_var(name, value, "expected " ~ allowed) -%}
     {%- endif -%}
     {%- set day = modules.datetime.datetime.strptime(text, '%Y-%m-%d').date() -%}
     {%- set first = modules.datetime.datetime.strptime(
         var('partitions_start_date') | string, '%Y-%m-%d').date() -%}
     {%- set last = _current_month() -%}
     {%- if day < first or day > last -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ quoted(value)
-            ~ ": outside the partitions; expected " ~ allowed ~ ".") }}
+        {%- do raise_invalid_var(name, value, "outside the partitions; expected " ~ allowed) -%}
     {%- endif -%}
     {{- return(day) -}}
 {% endmacro %}
@@ -79,10 +71,9 @@
         {%- endif -%}
         {%- set day = _partition_date('partition_key', key) -%}
         {%- if day >= _current_month() -%}
-            {{ exceptions.raise_compiler_error(
-                "Invalid var partition_key=" ~ quoted(key)
-                ~ ": the current month is not complete; expected a month from "
-                ~ var('partitions_start_date') ~ " to the previous month.") }}
+            {%- do raise_invalid_var('partition_key', key,
+                "the current month is not complete; expected a month from "
+                ~ var('partitions_start_date') ~ " to the previous month") -%}
         {%- endif -%}
         {{- return({"start": day, "end": _add_month(day)}) -}}
     {%- endif -%}
