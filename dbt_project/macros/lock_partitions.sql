@@ -1,7 +1,8 @@
 {% macro lock_partitions(keys=none) %}
     {#-
-        pre_hook of the partitioned models: let two runs that write the same
-        partition take turns. Dispatched, because only some warehouses need it.
+        Let two runs that write the same partition take turns (the last step
+        of partitioned_model_pre_hook()). Dispatched, because only some
+        warehouses need it.
 
         keys: the run's partition keys (months, methods, store ids), or none
         when the run's partitions are not known before it runs (it then waits

@@ -12,32 +12,26 @@
     (YAML form: {partition_key: 2018-03-01}); both are read as text first.
     A value must be the first day of a month between partitions_start_date and
     the first day of the current month (the partitions Dagster offers, plus
-    the current month as the end of a window).
+    the current month as the end of a window). Each model checks them when it
+    compiles, and names itself in the error (macros/partition_vars.sql says
+    when and why).
 #}
 
 {% macro _partition_date(name, value) %}
     {%- set allowed = "a date 'YYYY-MM-01' (the first day of a month) from "
         ~ var('partitions_start_date') ~ " up to the current month" -%}
-    {%- if value is none or value is mapping
-        or (value is iterable and value is not string) -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ var_repr(value)
-            ~ ": expected " ~ allowed ~ ".") }}
-    {%- endif -%}
+    {#- A string, or a YAML date, reads as YYYY-MM-01; a list, a mapping or
+        null does not. -#}
     {%- set text = value | string -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-(0[1-9]|1[0-2])-01', text) -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ var_repr(value)
-            ~ ": expected " ~ allowed ~ ".") }}
+        {%- do raise_invalid_var(name, value, "expected " ~ allowed) -%}
     {%- endif -%}
     {%- set day = modules.datetime.datetime.strptime(text, '%Y-%m-%d').date() -%}
     {%- set first = modules.datetime.datetime.strptime(
         var('partitions_start_date') | string, '%Y-%m-%d').date() -%}
     {%- set last = _current_month() -%}
     {%- if day < first or day > last -%}
-        {{ exceptions.raise_compiler_error(
-            "Invalid var " ~ name ~ "=" ~ var_repr(value)
-            ~ ": outside the partitions; expected " ~ allowed ~ ".") }}
+        {%- do raise_invalid_var(name, value, "outside the partitions; expected " ~ allowed) -%}
     {%- endif -%}
     {{- return(day) -}}
 {% endmacro %}
@@ -59,6 +53,10 @@
 
 {% macro partition_window() %}
     {#- Returns {"start": date, "end": date}, the half-open window to build. -#}
+    {%- if not execute -%}
+        {#- Parsing: a stand-in, the vars unchecked (see macros/partition_vars.sql). -#}
+        {{- return({"start": _current_month(), "end": _add_month(_current_month())}) -}}
+    {%- endif -%}
     {%- set key = var('partition_key', none) -%}
     {%- set start = var('partition_start', none) -%}
     {%- set end = var('partition_end', none) -%}
@@ -67,16 +65,15 @@
             {{ exceptions.raise_compiler_error(
                 "Invalid vars: give partition_key alone, or partition_start"
                 ~ " and partition_end together, not both (got partition_key="
-                ~ var_repr(key) ~ ", partition_start="
-                ~ var_repr(start) ~ ", partition_end="
-                ~ var_repr(end) ~ ").") }}
+                ~ quoted(key) ~ ", partition_start="
+                ~ quoted(start) ~ ", partition_end="
+                ~ quoted(end) ~ ").") }}
         {%- endif -%}
         {%- set day = _partition_date('partition_key', key) -%}
         {%- if day >= _current_month() -%}
-            {{ exceptions.raise_compiler_error(
-                "Invalid var partition_key=" ~ var_repr(key)
-                ~ ": the current month is not complete; expected a month from "
-                ~ var('partitions_start_date') ~ " to the previous month.") }}
+            {%- do raise_invalid_var('partition_key', key,
+                "the current month is not complete; expected a month from "
+                ~ var('partitions_start_date') ~ " to the previous month") -%}
         {%- endif -%}
         {{- return({"start": day, "end": _add_month(day)}) -}}
     {%- endif -%}
@@ -88,20 +85,27 @@
     {%- if start is none or end is none -%}
         {{ exceptions.raise_compiler_error(
             "Invalid vars: partition_start and partition_end go together (got"
-            ~ " partition_start=" ~ var_repr(start)
-            ~ ", partition_end=" ~ var_repr(end)
+            ~ " partition_start=" ~ quoted(start)
+            ~ ", partition_end=" ~ quoted(end)
             ~ ").") }}
     {%- endif -%}
     {%- set start_day = _partition_date('partition_start', start) -%}
     {%- set end_day = _partition_date('partition_end', end) -%}
     {%- if start_day >= end_day -%}
         {{ exceptions.raise_compiler_error(
-            "Invalid vars: partition_start=" ~ var_repr(start)
-            ~ " must be before partition_end=" ~ var_repr(end)
+            "Invalid vars: partition_start=" ~ quoted(start)
+            ~ " must be before partition_end=" ~ quoted(end)
             ~ " (the window [start, end) is half-open and must hold at least one month).") }}
     {%- endif -%}
     {{- return({"start": start_day, "end": end_day}) -}}
 {% endmacro %}
+
+
+{% macro in_partition_window(column, window) -%}
+    {#- SQL: the date `column` falls in `window` (from partition_window()), half-open. -#}
+    {{ column }} >= cast('{{ window.start }}' as date)
+    and {{ column }} < cast('{{ window.end }}' as date)
+{%- endmacro %}
 
 
 {% macro partition_months(window) %}
@@ -115,25 +119,4 @@
         {%- set month.day = _add_month(month.day) -%}
     {%- endfor -%}
     {{- return(months) -}}
-{% endmacro %}
-
-
-{% macro validate_partition_vars() %}
-    {#- on-run-start hook: raise on bad vars before any model runs. -#}
-    {%- set key = var('partition_key', none) -%}
-    {%- set start = var('partition_start', none) -%}
-    {%- set end = var('partition_end', none) -%}
-    {%- if flags.FULL_REFRESH and (key is not none or start is not none or end is not none) -%}
-        {#- A full refresh recreates the table: with a window it would hold
-            only that window's months. Without vars it is every month. Checked
-            here, not in partition_window(): unit tests set vars of their own. -#}
-        {{ exceptions.raise_compiler_error(
-            "Invalid vars with --full-refresh: it rebuilds orders_by_month from scratch,"
-            ~ " so it takes no partition_key, partition_start or partition_end (got"
-            ~ " partition_key=" ~ var_repr(key)
-            ~ ", partition_start=" ~ var_repr(start)
-            ~ ", partition_end=" ~ var_repr(end)
-            ~ "); run it without vars to rebuild every partition month.") }}
-    {%- endif -%}
-    {%- do partition_window() -%}
 {% endmacro %}

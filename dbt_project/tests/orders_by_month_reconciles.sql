@@ -22,8 +22,7 @@ orders_by_month as (
     select * from {{ ref('orders_by_month') }}
 
     where
-        order_month >= cast('{{ window.start }}' as date)
-        and order_month < cast('{{ window.end }}' as date)
+        {{ in_partition_window('order_month', window) }}
 
 ),
 
@@ -32,8 +31,7 @@ stg_orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= cast('{{ window.start }}' as date)
-        and order_date < cast('{{ window.end }}' as date)
+        {{ in_partition_window('order_date', window) }}
 
 ),
 

@@ -26,6 +26,8 @@ def documented_models() -> list[dict]:
 
 
 MODELS = documented_models()
+# The project's vars, for the YAML's `var(...)` (text columns' data_type).
+PROJECT_VARS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
 
 
 def test_every_model_is_documented() -> None:
@@ -57,11 +59,13 @@ def test_kinds_and_owners() -> None:
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m["name"])
 def test_every_model_column_has_its_type_on_the_asset(model: dict) -> None:
     """The asset page's column types: each column's data_type in the model's YAML,
-    rendered for the target the manifest was parsed for, as dbt renders it (a
-    text column is `string` on Spark)."""
+    rendered for the target the manifest was parsed for, as dbt renders it, with
+    `target` and the project's vars (a text column is `string` on Spark)."""
     target = {"type": adapter_type()}
     types = {
-        column["name"]: jinja2.Template(column.get("data_type", "")).render(target=target)
+        column["name"]: jinja2.Template(column.get("data_type", "")).render(
+            target=target, var=PROJECT_VARS.__getitem__
+        )
         for column in model["columns"]
     }
     assert all(types.values()), f"{model['name']}: columns without data_type: {types}"

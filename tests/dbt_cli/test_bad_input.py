@@ -1,5 +1,6 @@
-"""Bad partition vars stop dbt before any SQL runs, with an error naming the var,
-the value and what is allowed; every table stays as it was."""
+"""Bad partition vars stop the model that reads them before any of its SQL runs,
+with an error headed with that model (the one the user ran), naming the var, the
+value and what is allowed; every table stays as it was."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tests.support.warehouse import TestWarehouse
 pytestmark = pytest.mark.every_warehouse
 
 ALLOWED = "expected a date 'YYYY-MM-01' (the first day of a month) from 2018-01-01"
+# dbt heads the error with the model it stopped: the one selected.
+HEADER = "Compilation Error in model orders_by_month "
 
 # (id, value as JSON gives it to dbt, how the error quotes it)
 BAD_VALUES = [
@@ -54,6 +57,7 @@ def run_with(db: TestWarehouse, partition_vars: dict) -> str:
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
+    assert HEADER in output, output
     assert db.snapshot() == before
     return output
 

@@ -221,24 +221,26 @@ def partition_types_db(
 
 
 @pytest.mark.parametrize(
-    ("vars_text", "message"),
+    ("vars_text", "message", "model"),
     [
-        ("{payment_method: cash}", 'Invalid var payment_method="cash": expected one of'),
-        ("{payment_method: []}", "Invalid var payment_method=[]: expected one of"),
-        ("{payment_method: [coupon, Coupon]}", 'Invalid var payment_method="Coupon"'),
-        ("{payment_method: 3}", 'Invalid var payment_method="3"'),
-        ("{store_id: 0}", 'Invalid var store_id="0": expected the id of a store'),
-        ("{store_id: Chicago}", 'Invalid var store_id="Chicago"'),
-        ("{store_id: 2.5}", 'Invalid var store_id="2.5"'),
-        ("{store_id: 99}", 'Invalid var store_id="99": no such store in raw_stores'),
-        ("{store_id: []}", "Invalid var store_id=[]: expected the id of a store"),
-        ("{store_id: [2, 99]}", 'Invalid var store_id="99": no such store in raw_stores'),
-        ("{partition_key: 2018-03-15, payment_method: coupon}", "partition_key"),
+        ("{payment_method: cash}", 'Invalid var payment_method="cash": expected one of', BY_METHOD),
+        ("{payment_method: []}", "Invalid var payment_method=[]: expected one of", BY_METHOD),
+        ("{payment_method: [coupon, Coupon]}", 'Invalid var payment_method="Coupon"', CELLS),
+        ("{payment_method: 3}", 'Invalid var payment_method="3"', CELLS),
+        ("{store_id: 0}", 'Invalid var store_id="0": expected the id of a store', BY_STORE),
+        ("{store_id: Chicago}", 'Invalid var store_id="Chicago"', BY_STORE),
+        ("{store_id: 2.5}", 'Invalid var store_id="2.5"', BY_STORE),
+        ("{store_id: 99}", 'Invalid var store_id="99": no such store in raw_stores', BY_STORE),
+        ("{store_id: []}", "Invalid var store_id=[]: expected the id of a store", BY_STORE),
+        ("{store_id: [2, 99]}", 'Invalid var store_id="99": no such store in raw_stores', BY_STORE),
+        ("{partition_key: 2018-03-15, payment_method: coupon}", "partition_key", CELLS),
     ],
 )
 def test_bad_vars_stop_dbt_and_change_nothing(
-    partition_types_db: TestWarehouse, vars_text: str, message: str
+    partition_types_db: TestWarehouse, vars_text: str, message: str, model: str
 ) -> None:
+    """Each model that reads a bad var stops before its SQL, and the error is
+    headed with its name; a model that does not read it rebuilds the same rows."""
     before = partition_types_db.snapshot()
 
     result = run_dbt(
@@ -249,6 +251,7 @@ def test_bad_vars_stop_dbt_and_change_nothing(
 
     assert result.returncode != 0
     assert message in result.stdout, result.stdout
+    assert f"Compilation Error in model {model} " in result.stdout, result.stdout
     assert partition_types_db.snapshot() == before
 
 

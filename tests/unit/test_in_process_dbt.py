@@ -133,7 +133,7 @@ def test_the_loaded_manifest_is_used_while_it_matches(parsed_copy: tuple[Path, d
     assert manifest.metadata.invocation_id == loaded["metadata"]["invocation_id"]
     node = manifest.nodes["model.jaffle_shop.orders_by_month"]
     # the run's vars are rendered when dbt runs the hook, not frozen at parse time
-    assert "partition_window()" in node.config.pre_hook[0].sql
+    assert node.config.pre_hook[0].sql == "{{ partitioned_model_pre_hook() }}"
 
 
 def test_an_edited_model_makes_dbt_parse(parsed_copy: tuple[Path, dict]) -> None:

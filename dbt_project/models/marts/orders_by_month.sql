@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=partition_strategy(),
-        unique_key='order_month',
-        partition_by=partition_by('order_month'),
-        on_schema_change='fail',
-        pre_hook="{{ lock_partitions(partition_months(partition_window())) }}",
-    )
-}}
+{{ config(**partitioned_model_config('order_month')) }}
 
 {#-
     One row per month of the window from partition_window() (see
@@ -39,8 +30,7 @@ orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= cast('{{ window.start }}' as date)
-        and order_date < cast('{{ window.end }}' as date)
+        {{ in_partition_window('order_date', window) }}
 
 ),
 

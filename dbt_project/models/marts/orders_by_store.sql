@@ -1,22 +1,13 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=partition_strategy(),
-        unique_key='store_id',
-        partition_by=partition_by('store_id'),
-        on_schema_change='fail',
-        pre_hook="{{ lock_partitions(store_ids_selected()) }}",
-    )
-}}
+{{ config(**partitioned_model_config('store_id')) }}
 
 {#-
-    The dynamic partition kind: one row per store, for the stores of the var
+    The dynamic partition type: one row per store, for the stores of the var
     store_id (unset: every store in raw_stores), and only those stores, on the
     first run too. A store that disappears from raw_stores keeps its row: a
     run without store_id builds only the stores in the data, and
     delete+insert deletes only the keys it inserts (Spark's insert_overwrite
     replaces only the partitions it writes); a run with the id of a
-    missing store stops in the on-run-start hook (validate_stores_exist).
+    missing store stops in the pre-hook, before writing (validate_stores_exist).
 -#}
 {%- set store_ids = store_ids_selected() -%}
 

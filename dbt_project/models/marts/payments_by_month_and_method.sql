@@ -1,16 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=partition_strategy(),
-        unique_key=['order_month', 'payment_method'],
-        partition_by=partition_by(['order_month', 'payment_method']),
-        on_schema_change='fail',
-        pre_hook="{{ lock_partitions(partition_months(partition_window())) }}",
-    )
-}}
+{{ config(**partitioned_model_config(['order_month', 'payment_method'])) }}
 
 {#-
-    The two-dimensional partition kind: one row per (month, payment method)
+    The two-dimensional partition type: one row per (month, payment method)
     cell, for the months of partition_window() times the methods of
     payment_methods_selected(), and only those cells. The unique_key is the
     pair, and dbt-duckdb's delete+insert with a list key deletes the target
@@ -54,8 +45,7 @@ orders as (
     select * from {{ ref('stg_orders') }}
 
     where
-        order_date >= cast('{{ window.start }}' as date)
-        and order_date < cast('{{ window.end }}' as date)
+        {{ in_partition_window('order_date', window) }}
 
 ),
 

@@ -1,16 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=partition_strategy(),
-        unique_key='payment_method',
-        partition_by=partition_by('payment_method'),
-        on_schema_change='fail',
-        pre_hook="{{ lock_partitions(payment_methods_selected()) }}",
-    )
-}}
+{{ config(**partitioned_model_config('payment_method')) }}
 
 {#-
-    The category partition kind: one row per payment method, for the methods
+    The category partition type: one row per payment method, for the methods
     of payment_methods_selected() (var payment_method; unset, all of them) and
     only those, on the first run too. Every selected method gets a row, zeros
     when it has no payments, so delete+insert (insert_overwrite of its
