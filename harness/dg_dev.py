@@ -52,7 +52,7 @@ def dagster_process_env(
     env = {
         **base,
         "DAGSTER_HOME": str(dagster_home),
-        "PATH": f"{BIN}{os.pathsep}{base.get('PATH', '')}",
+        "PATH": os.pathsep.join([str(BIN), *([base["PATH"]] if base.get("PATH") else [])]),
         # dg checks that it runs in the project's environment (scripts/bootstrap sets it).
         "VIRTUAL_ENV": str(BIN.parent),
     }
