@@ -35,10 +35,11 @@ import pytest
 from dagster_project.lib.generator import GeneratorConfig
 from dagster_project.lib.in_process_dbt.manifest_reuse import preparsed_manifest
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
+from harness.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
+from harness.spark import spark_missing
 from tests.support.dbt import run_dbt
-from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
 from tests.support.scheduling import SparkOnOneWorker, is_spark_case
-from tests.support.spark import SparkMetastore, spark_missing
+from tests.support.spark import SparkMetastore
 from tests.support.warehouse import ADAPTERS, SPARK, TestWarehouse, empty_warehouse
 
 

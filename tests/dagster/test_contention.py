@@ -14,8 +14,8 @@ from contextlib import contextmanager
 import dagster as dg
 import pytest
 
+from harness.oracle import expected_rows, model_rows
 from tests.support.dagster import materialize_month
-from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import DuckDBTestWarehouse
 
 pytestmark = pytest.mark.duckdb_only

@@ -28,10 +28,10 @@ from dagster_project.lib import settings
 from dagster_project.lib.in_process_dbt import dbt_cli_resource
 from dagster_project.lib.in_process_dbt.resource import InProcessDbtCliResource
 from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT, dbt_project
+from harness.oracle import expected_rows, model_rows
 from tests.conftest import own_copy
 from tests.support.dagster import materialize, materialize_month
 from tests.support.dbt import DBT, dbt_env
-from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import TestWarehouse
 
 # dbt writes these to dbt.log when it parses the project; with a reused manifest it does not.

@@ -11,9 +11,9 @@ from dagster_project.definitions import defs
 from dagster_project.defs.dbt import unpartitioned_models
 from dagster_project.defs.partitions import all_months_window, monthly_partitions
 from dagster_project.defs.raw import raw_tables
+from harness.oracle import expected_rows, model_rows, months
 from tests.support.dagster import materialize_month, materialize_months
 from tests.support.dbt import dbt_vars, run_dbt
-from tests.support.expected import expected_rows, model_rows, months
 from tests.support.spark import spark_session_running
 from tests.support.warehouse import TestWarehouse
 

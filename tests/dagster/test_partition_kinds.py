@@ -10,9 +10,7 @@ from dagster_project.defs.dbt import (
     payments_by_month_and_method_model,
     revenue_by_payment_method_model,
 )
-from tests.support.dagster import materialize
-from tests.support.dbt import dbt_vars, run_dbt
-from tests.support.expected import (
+from harness.oracle import (
     by_method_rows,
     cell_rows,
     expected_by_method,
@@ -20,6 +18,8 @@ from tests.support.expected import (
     expected_cells,
     store_rows,
 )
+from tests.support.dagster import materialize
+from tests.support.dbt import dbt_vars, run_dbt
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server.

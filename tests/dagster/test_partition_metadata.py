@@ -6,8 +6,8 @@ import dagster as dg
 import pytest
 
 from dagster_project.lib.partition_metadata import ORDERS_BY_MONTH
+from harness.oracle import expected_rows
 from tests.support.dagster import materialize_months
-from tests.support.expected import expected_rows
 from tests.support.warehouse import TestWarehouse
 
 

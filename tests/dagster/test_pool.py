@@ -14,8 +14,9 @@ import dagster as dg
 import pytest
 
 from dagster_project.lib.project import REPO_ROOT
-from tests.support.dagster_dev import DG, dagster_env, new_dagster_home
-from tests.support.expected import expected_rows, model_rows
+from harness.dg_dev import DG, new_dagster_home
+from harness.oracle import expected_rows, model_rows
+from tests.support.dagster_dev import dagster_env
 from tests.support.warehouse import TestWarehouse
 
 pytestmark = pytest.mark.duckdb_only

@@ -11,8 +11,8 @@ import pytest
 from dagster_project.definitions import defs
 from dagster_project.defs.dbt import orders_by_month_model
 from dagster_project.defs.schedules import orders_by_month_job
+from harness.oracle import expected_rows, model_rows
 from tests.support.dagster import RANGE_END, RANGE_START
-from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import DuckDBTestWarehouse
 
 pytestmark = pytest.mark.duckdb_only

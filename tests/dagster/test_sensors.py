@@ -12,8 +12,8 @@ import pytest
 from dagster_project.defs.dbt import orders_by_store_model
 from dagster_project.defs.sensors import new_stores
 from dagster_project.lib.generator import GeneratorConfig
+from harness.oracle import expected_by_store, store_rows
 from tests.support.dagster import materialize
-from tests.support.expected import expected_by_store, store_rows
 from tests.support.warehouse import DuckDBTestWarehouse, TestWarehouse
 
 STORES = "stores"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
+from harness.oracle import expected_rows, model_rows
 from tests.support.dbt import DBT, dbt_env, dbt_vars, run_dbt
-from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import TestWarehouse
 
 pytestmark = pytest.mark.postgres_only

@@ -25,8 +25,8 @@ import pytest
 
 from dagster_project.lib.generator import GeneratorConfig
 from dagster_project.lib.project import DBT_PROJECT_DIR
+from harness.oracle import Row, expected_rows, model_rows
 from tests.support.dbt import DBT, dbt_env, dbt_vars, run_dbt
-from tests.support.expected import Row, expected_rows, model_rows
 from tests.support.warehouse import TestWarehouse, empty_warehouse
 
 pytestmark = [pytest.mark.slow, pytest.mark.duckdb_only]

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from dagster_project.defs.partitions import all_months_window
+from harness.oracle import ZERO_MONTH, expected_rows, model_rows, months
 from tests.support.dbt import dbt_vars, run_dbt
-from tests.support.expected import ZERO_MONTH, expected_rows, model_rows, months
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server; those marked

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.lib.generator import GeneratorConfig
-from tests.support.dbt import dbt_vars, run_dbt
-from tests.support.expected import (
+from harness.oracle import (
     by_method_rows,
     cell_rows,
     expected_by_method,
@@ -18,6 +17,7 @@ from tests.support.expected import (
     expected_cells,
     store_rows,
 )
+from tests.support.dbt import dbt_vars, run_dbt
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server; those marked

@@ -1,69 +1,31 @@
-"""A real `dg dev` (webserver + daemon) on loopback, and its GraphQL API.
+"""`dg dev` on a test's own database: its environment, and a copy of the repository.
 
-`dg dev` is what `scripts/dev` ends in. Its instance is a DAGSTER_HOME with
-the project's dagster.yaml: SQLite storage in that folder, or, given a
-`storage_url`, dagster_home/postgres/dagster.yaml with Dagster's runs, event
-log and schedules in that PostgreSQL database.
+`dg dev` itself (start, GraphQL API, stop) is harness/dg_dev.py, shared with
+the benchmark; this module points it at a `TestWarehouse`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from unittest import mock
-
-import dagster as dg
 
 from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT
-from dagster_project.lib.warehouse import set_pool_limit, warehouse
+from dagster_project.lib.warehouse import warehouse
+from harness.dg_dev import BIN, dagster_process_env, new_dagster_home, running_dg_dev
 from tests.support.dbt import dbt_env, manifest_adapter
 from tests.support.warehouse import TestWarehouse
-
-BIN = Path(sys.executable).parent
-DG = BIN / "dg"
-
-
-def dagster_dev_command(port: int) -> list[str]:
-    """The command that starts the UI and the daemon, as `scripts/dev` does."""
-    return [str(DG), "dev", "--host", "127.0.0.1", "--port", str(port)]
-
-
-def new_dagster_home(path: Path, storage_url: str | None = None) -> Path:
-    """A DAGSTER_HOME with the project's instance config (SQLite, or Postgres at `storage_url`)."""
-    path.mkdir(parents=True, exist_ok=True)
-    config = REPO_ROOT / "dagster_home" / ("postgres" if storage_url else "") / "dagster.yaml"
-    shutil.copy(config, path / "dagster.yaml")
-    return path
 
 
 def dagster_env(
     dagster_home: Path, db: TestWarehouse, storage_url: str | None = None
 ) -> dict[str, str]:
     """The environment of a `dagster` or `dg` process that works on `db`."""
-    env = {
-        **dbt_env(db),
-        "DAGSTER_HOME": str(dagster_home),
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        # dg checks that it runs in the project's environment (scripts/bootstrap sets it).
-        "VIRTUAL_ENV": str(BIN.parent),
-    }
-    if storage_url:
-        env["DAGSTER_PG_URL"] = storage_url
-    return env
+    return dagster_process_env(dbt_env(db), dagster_home, storage_url)
 
 
 @contextlib.contextmanager
@@ -83,8 +45,7 @@ def running_dagster_dev(
     too, so the shared dbt_project/target the other tests read is never
     rewritten under them. As `scripts/dev` does, the dbt manifest is written
     for the target (in a copy) and the `warehouse` pool gets the target's
-    limit. The processes run in their own session and are always shut down,
-    politely first, then killed.
+    limit (harness/dg_dev.py).
     """
     new_dagster_home(dagster_home, storage_url)
     env = dagster_env(dagster_home, db, storage_url)
@@ -94,8 +55,8 @@ def running_dagster_dev(
     if root is not None and root != REPO_ROOT:
         env["PYTHONPATH"] = str(root)  # its dagster_project, not the installed one
         _prepare_manifest(env, root)
-    with _one_at_a_time():
-        yield from _run_dagster_dev(dagster_home, env, log_file, timeout, root or REPO_ROOT)
+    with _one_at_a_time(), running_dg_dev(env, log_file, root or REPO_ROOT, timeout) as url:
+        yield url
 
 
 def repository_copy(folder: Path) -> Path:
@@ -136,144 +97,3 @@ def _prepare_manifest(env: dict[str, str], root: Path) -> None:
          "--file", "dagster_project/lib/project.py"],
         cwd=root, env=env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
-
-
-def _run_dagster_dev(
-    dagster_home: Path, env: dict[str, str], log_file: Path, timeout: float, root: Path
-) -> Iterator[str]:
-    # dagster.yaml reads DAGSTER_PG_URL from the environment of whoever opens it.
-    with (
-        mock.patch.dict(os.environ, env),
-        dg.DagsterInstance.from_config(str(dagster_home)) as instance,
-    ):
-        set_pool_limit(instance, env)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(log_file, "w") as log:
-        process = subprocess.Popen(
-            dagster_dev_command(port),
-            cwd=root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_until_up(url, process, log_file, timeout)
-        yield url
-    finally:
-        _stop(process)
-
-
-LAUNCH = """
-mutation Launch($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message stack }
-    ... on InvalidSubsetError { message }
-    ... on UnauthorizedError { message }
-  }
-}
-"""
-
-BACKFILL = """
-query Backfill($id: String!) {
-  partitionBackfillOrError(backfillId: $id) {
-    ... on PartitionBackfill {
-      status
-      numPartitions
-      assetBackfillData {
-        assetBackfillStatuses {
-          ... on AssetPartitionsStatusCounts {
-            assetKey { path }
-            numPartitionsTargeted
-            numPartitionsMaterialized
-            numPartitionsFailed
-          }
-        }
-      }
-    }
-    ... on PythonError { message }
-  }
-}
-"""
-
-TERMINAL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
-
-
-def run_backfill(
-    url: str, partition_names: list[str], asset: str, log_file: Path, timeout: float = 300
-) -> dict[str, Any]:
-    """Launch a backfill of `asset` as the UI does, and return it once it has finished."""
-    launched = graphql(
-        url,
-        LAUNCH,
-        {
-            "params": {
-                "partitionNames": partition_names,
-                "assetSelection": [{"path": [asset]}],
-                "fromFailure": False,
-            }
-        },
-    )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        backfill = graphql(url, BACKFILL, {"id": launched["backfillId"]})
-        if backfill["partitionBackfillOrError"].get("status") in TERMINAL:
-            return backfill["partitionBackfillOrError"]
-        time.sleep(2)
-    raise AssertionError(
-        f"backfill {launched['backfillId']} not finished after {timeout} s:\n"
-        f"{log_file.read_text()[-5000:]}"
-    )
-
-
-def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    """POST a GraphQL query to the webserver; raise on GraphQL errors."""
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(
-        f"{url}/graphql", data=body, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        payload = json.load(response)
-    if payload.get("errors"):
-        raise AssertionError(f"GraphQL errors: {payload['errors']}")
-    return payload["data"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log_file: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"dg dev exited early:\n{log_file.read_text()[-5000:]}")
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
-            data = graphql(
-                url, "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
-            )
-            if data["repositoriesOrError"].get("nodes"):
-                return
-        time.sleep(1)
-    raise AssertionError(f"dg dev not up after {timeout} s:\n{log_file.read_text()[-5000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    # Ctrl-C is what `dg dev` handles: it shuts its webserver and daemon down.
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    # The group may hold children that outlived the parent.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from psycopg2 import sql
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
-from tests.support.postgres_server import PostgresServer, database_name
+from harness.postgres_server import PostgresServer, database_name
 
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig

@@ -19,16 +19,14 @@ runs in the worker's process:
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
+from harness.spark import stop_java
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -41,16 +39,6 @@ NO_DUCKDB_FILE = "/nonexistent-folder/a-spark-target-opens-no-duckdb-file.duckdb
 # The two statements Spark's parquet tables lack, as the tests write them.
 _DELETE = re.compile(r"delete from (?P<table>\w+) where (?P<condition>.+)", re.I | re.S)
 _UPDATE = re.compile(r"update (?P<table>\w+) set (?P<column>\w+) = (?P<value>[^,]+)", re.I | re.S)
-
-
-def spark_missing() -> str | None:
-    """Why local Spark cannot run here (no Java, no pyspark), or None when it can."""
-    if importlib.util.find_spec("pyspark") is None:
-        return "No pyspark: install the spark extra (pip install -e '.[spark]')."
-    java = Path(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else None
-    if not (java and java.exists()) and shutil.which("java") is None:
-        return "No Java for Spark: install Java 17 (Debian: openjdk-17-jre-headless)."
-    return None
 
 
 def spark_session_running() -> bool:
@@ -79,25 +67,7 @@ class SparkMetastore:
 
     def stop(self) -> None:
         """Stop the session and end the Java process (pyspark keeps it until Python exits)."""
-        from pyspark import SparkContext
-
-        from dagster_project.lib.warehouse.spark import release
-
-        release()
-        gateway = SparkContext._gateway
-        if gateway is None:
-            return
-        gateway.shutdown()
-        process = getattr(gateway, "proc", None)
-        if process is not None:
-            # The JVM exits when its stdin closes (pyspark's own shutdown signal).
-            process.stdin.close()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        SparkContext._gateway = None
-        SparkContext._jvm = None
+        stop_java()
 
 
 def schema_name(name: str) -> str:

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import duckdb
 
+from dagster_project.lib.warehouse import warehouse
+
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
-    from tests.support.postgres_server import PostgresServer
+    from harness.postgres_server import PostgresServer
     from tests.support.spark import SparkMetastore
 
 # The warehouses the tests run against; tests marked duckdb_only skip the others.
@@ -137,10 +139,6 @@ class DuckDBTestWarehouse:
         return rows[0]["found"] > 0
 
     def write_raw(self, config: GeneratorConfig) -> dict[str, int]:
-        # Imported here: scripts/benchmark.py reads rows through this module
-        # without loading Dagster.
-        from dagster_project.lib.warehouse import warehouse
-
         return warehouse({**os.environ, **self.env}).write_raw(config)
 
     def copy(self, name: str) -> DuckDBTestWarehouse:

@@ -24,8 +24,9 @@ import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.lib.project import REPO_ROOT
-from tests.support.dagster_dev import DG, dagster_env, new_dagster_home, running_dagster_dev
-from tests.support.expected import expected_rows, model_rows
+from harness.dg_dev import DG, new_dagster_home
+from harness.oracle import expected_rows, model_rows
+from tests.support.dagster_dev import dagster_env, running_dagster_dev
 from tests.support.warehouse import TestWarehouse
 
 # The asset checks of orders_by_month: its dbt tests and the reconciliation test.

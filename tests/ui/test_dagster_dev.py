@@ -16,8 +16,9 @@ from unittest import mock
 import dagster as dg
 import pytest
 
-from tests.support.dagster_dev import graphql, run_backfill, running_dagster_dev
-from tests.support.expected import cell_rows, expected_cells, expected_rows, model_rows
+from harness.dg_dev import graphql, run_backfill
+from harness.oracle import cell_rows, expected_cells, expected_rows, model_rows
+from tests.support.dagster_dev import running_dagster_dev
 from tests.support.warehouse import TestWarehouse
 
 pytestmark = pytest.mark.e2e

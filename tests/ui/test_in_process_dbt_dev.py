@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dagster_dev import repository_copy, run_backfill, running_dagster_dev
-from tests.support.expected import expected_rows, model_rows
+from harness.dg_dev import run_backfill
+from harness.oracle import expected_rows, model_rows
+from tests.support.dagster_dev import repository_copy, running_dagster_dev
 from tests.support.warehouse import TestWarehouse
 
 pytestmark = pytest.mark.e2e

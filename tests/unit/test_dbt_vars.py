@@ -18,7 +18,7 @@ from dagster_project.lib.dbt_vars import (
     dbt_vars_for_window,
 )
 from dagster_project.lib.project import shared_vars
-from tests.support import expected
+from harness import oracle
 
 
 def window(start: str, end: str) -> dg.TimeWindow:
@@ -108,10 +108,10 @@ def test_payment_methods_come_from_dbt_project_yml() -> None:
 
 
 def test_the_oracles_lists_cannot_drift_from_dbt_project_yml() -> None:
-    """tests/support/expected.py spells the lists out to stay independent of the code
+    """harness/oracle.py spells the lists out to stay independent of the code
     under test; this keeps that copy equal to the one home, dbt_project.yml's vars."""
-    assert shared_vars().payment_methods == expected.METHODS
-    assert shared_vars().order_statuses == expected.STATUSES
+    assert shared_vars().payment_methods == oracle.METHODS
+    assert shared_vars().order_statuses == oracle.STATUSES
 
 
 def test_one_or_several_methods_are_a_list() -> None:

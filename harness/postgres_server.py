@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the tests: Debian's binaries, a unix socket, always stopped.
+"""A throwaway PostgreSQL server: Debian's binaries, a unix socket, always stopped.
 
 `initdb` and `pg_ctl` refuse to run as root, so as root they run as the
 `postgres` user (`runuser`), in a folder that user owns. The server listens

@@ -1,22 +1,35 @@
-"""The oracles: what each partitioned model must hold, from plain SQL over the raw tables.
+"""The oracle: what each partitioned model must hold, from plain SQL over the raw tables.
 
 The expected numbers never come from the models under test: they are
 aggregates over raw_orders, raw_payments and raw_stores of the same database,
 in cents, divided by 100 in Python. The SQL is portable (no DuckDB-only
-syntax), so it runs unchanged on any warehouse a TestWarehouse stands for.
+syntax), so it runs unchanged on any warehouse.
 
 Every row is a dict keyed by column name, keyed in turn by what identifies
 it: a month, a payment method, a (month, method) cell or a store id. The
 `*_rows` functions read the models the same way, so a test compares dicts.
+
+Each function takes any `Queryable`: a test's `TestWarehouse`
+(tests/support/warehouse.py) or the project's own `Warehouse`
+(dagster_project/lib/warehouse), which is what the benchmark reads through.
+This module imports nothing of the project, and the project never imports it:
+the payment methods and order statuses are spelled out here, not read from
+dbt_project.yml, so the check stays independent of the code it checks
+(tests/unit/test_dbt_vars.py keeps the two lists equal).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from tests.support.warehouse import TestWarehouse
+
+class Queryable(Protocol):
+    """Anything that answers SQL with rows as dicts: a TestWarehouse, a Warehouse."""
+
+    def query(self, sql: str) -> list[dict[str, Any]]: ...
+
 
 STATUSES = ("placed", "shipped", "completed", "return_pending", "returned")
 METHODS = ("credit_card", "coupon", "bank_transfer", "gift_card")
@@ -62,7 +75,7 @@ def _in_window(column: str, start: str, end: str) -> str:
 # --- orders_by_month ---------------------------------------------------------
 
 
-def expected_rows(db: TestWarehouse, start: str, end: str) -> dict[dt.date, Row]:
+def expected_rows(db: Queryable, start: str, end: str) -> dict[dt.date, Row]:
     """orders_by_month for the months [start, end), from the raw tables."""
     method_cents = ",\n".join(
         f"sum(case when payment_method = '{m}' then amount else 0 end) as {m}_cents"
@@ -114,7 +127,7 @@ def expected_rows(db: TestWarehouse, start: str, end: str) -> dict[dt.date, Row]
     return rows
 
 
-def model_rows(db: TestWarehouse) -> dict[dt.date, Row]:
+def model_rows(db: Queryable) -> dict[dt.date, Row]:
     """orders_by_month as it stands, keyed by month; asserts one row per month."""
     rows = db.query(f"select {', '.join(COLUMNS)} from orders_by_month order by order_month")
     keyed = {row.pop("order_month"): row for row in rows}
@@ -125,7 +138,7 @@ def model_rows(db: TestWarehouse) -> dict[dt.date, Row]:
 # --- revenue_by_payment_method (category) ------------------------------------
 
 
-def expected_by_method(db: TestWarehouse, methods: tuple[str, ...] = METHODS) -> dict[str, Row]:
+def expected_by_method(db: Queryable, methods: tuple[str, ...] = METHODS) -> dict[str, Row]:
     """revenue_by_payment_method for `methods`: zeros for a method without payments."""
     found = {
         row["payment_method"]: row
@@ -145,7 +158,7 @@ def expected_by_method(db: TestWarehouse, methods: tuple[str, ...] = METHODS) ->
     return {method: _payment_totals(found.get(method)) for method in methods}
 
 
-def by_method_rows(db: TestWarehouse) -> dict[str, Row]:
+def by_method_rows(db: Queryable) -> dict[str, Row]:
     rows = db.query(
         "select payment_method, payment_count, order_count, amount from revenue_by_payment_method"
     )
@@ -158,7 +171,7 @@ def by_method_rows(db: TestWarehouse) -> dict[str, Row]:
 
 
 def expected_cells(
-    db: TestWarehouse, start: str, end: str, methods: tuple[str, ...] = METHODS
+    db: Queryable, start: str, end: str, methods: tuple[str, ...] = METHODS
 ) -> dict[tuple[dt.date, str], Row]:
     """payments_by_month_and_method for the months [start, end) x `methods`."""
     found = {
@@ -194,7 +207,7 @@ def expected_cells(
     }
 
 
-def cell_rows(db: TestWarehouse) -> dict[tuple[dt.date, str], Row]:
+def cell_rows(db: Queryable) -> dict[tuple[dt.date, str], Row]:
     rows = db.query(
         "select order_month, payment_method, payment_count, order_count, amount "
         "from payments_by_month_and_method"
@@ -217,7 +230,7 @@ def _payment_totals(raw: Row | None) -> Row:
 # --- orders_by_store (dynamic) -----------------------------------------------
 
 
-def expected_by_store(db: TestWarehouse) -> dict[int, Row]:
+def expected_by_store(db: Queryable) -> dict[int, Row]:
     """orders_by_store for every store in raw_stores."""
     rows = db.query(
         """
@@ -251,7 +264,7 @@ def expected_by_store(db: TestWarehouse) -> dict[int, Row]:
     }
 
 
-def store_rows(db: TestWarehouse) -> dict[int, Row]:
+def store_rows(db: Queryable) -> dict[int, Row]:
     rows = db.query(
         "select store_id, store_name, opened_date, first_order_date, order_count, "
         "customer_count, revenue from orders_by_store"

@@ -1,0 +1,235 @@
+"""The cases at one size: each path's commands over each window, in the order they run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from dagster_project.lib.dbt_vars import dbt_build_args
+from dagster_project.lib.progress import Step
+from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.lib.warehouse import warehouse
+from harness.dg_dev import dagster_process_env, new_dagster_home
+from scripts.benchmark.models import Model
+from scripts.benchmark.report import FULL_HISTORY, ONE_PARTITION, Row
+from scripts.benchmark.targets import Target
+from scripts.benchmark.timing import Sample, run
+from scripts.benchmark.windows import Window, cold_windows, partition_keys
+
+BIN = Path(sys.executable).parent
+RANGE_MONTHS = 12  # the "N months, one run" case
+COLD_RANGE_MONTHS = 24  # the cold range case
+
+
+def model_seconds(target_dir: Path | None, model: str) -> float | None:
+    """`model`'s execution time from dbt's run_results.json in `target_dir`, if it ran."""
+    path = target_dir / "run_results.json" if target_dir is not None else None
+    if path is None or not path.exists():
+        return None
+    for result in json.loads(path.read_text())["results"]:
+        # model.<project>.<name>; tests and other nodes have other prefixes.
+        resource_type, _, name = result["unique_id"].split(".", 2)
+        if resource_type == "model" and name == model:
+            return result["execution_time"]
+    return None
+
+
+def newest_run_dir(target: Path) -> Path | None:
+    """The per-run dbt folder Dagster wrote last under `target` (the one with run results)."""
+    results = list(target.glob("*/run_results.json"))
+    return max(results, key=lambda p: p.stat().st_mtime).parent if results else None
+
+
+class Bench:
+    """One size on one target: the raw data, then every case's samples (`rows`)."""
+
+    def __init__(
+        self,
+        size: str,
+        orders: int,
+        work: Path,
+        *,
+        reps: int,
+        naive: int,
+        target: Target,
+        target_env: Mapping[str, str],
+        model: Model,
+        environ: Mapping[str, str],
+        step: Step,
+    ) -> None:
+        self.size, self.orders, self.work, self.reps, self.naive = size, orders, work, reps, naive
+        self.target, self.model, self.step = target, model, step
+        # The environment `dagster-dbt project prepare-and-package` runs in: the
+        # target's, and the manifest where Dagster reads it, as a deploy would.
+        self.prepare_env = {**environ, **target_env}
+        self.env = dagster_process_env(
+            {
+                **self.prepare_env,
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                # Dagster's per-run dbt folders go to the scratch folder too, so
+                # tests running beside the benchmark cannot mix with them.
+                "DBT_TARGET_PATH": str(work / "dagster_target"),
+            },
+            new_dagster_home(work / "dagster_home"),
+        )
+        # Bare dbt keeps its artifacts out of dbt_project/target, which is
+        # Dagster's (manifest, partial parse, per-run folders).
+        self.dbt_target = work / "dbt_target"
+        self.dbt_env = {
+            **self.env,
+            "DBT_TARGET_PATH": str(self.dbt_target),
+            "DBT_LOG_PATH": str(work / "dbt_logs"),
+        }
+        self.rows: list[Row] = []
+        self.keys = partition_keys()
+
+    def run(self, cmd: list[str], env: Mapping[str, str], cwd: Path = REPO_ROOT) -> Sample:
+        return run(cmd, env, cwd, self.step)
+
+    def dbt(self, *args: str) -> list[str]:
+        return [str(BIN / "dbt"), *args]
+
+    def dagster(self, window: Window) -> list[str]:
+        return [str(BIN / "dg"), "launch", "--assets", self.model.name, *window.dagster_args()]
+
+    def prepare(self) -> Row:
+        """The manifest for this target, the raw data (timed), and the model's first build."""
+        # Dagster reads target/manifest.json at import: write it for this
+        # target, as a deploy would.
+        project_py = str(REPO_ROOT / "dagster_project" / "lib" / "project.py")
+        prepare = [str(BIN / "dagster-dbt"), "project", "prepare-and-package", "--file", project_py]
+        self.run(prepare, self.prepare_env)
+        today = dt.datetime.now(dt.UTC).date()
+        generate = [str(BIN / "jaffle-generate"), "--orders", str(self.orders)]
+        generate += ["--end", today.isoformat()]
+        row = Row(self.size, "generate raw data", "generator", [self.run(generate, self.env)])
+        # staging views only; the model reads them, not the marts
+        self.run(self.dbt("run", "--select", "staging"), self.dbt_env, DBT_PROJECT_DIR)
+        # first full build creates the table, so every timed run is a delete+insert
+        full = Window(self.keys[0], self.keys[-1])
+        cmd = self.dbt("run", "--select", self.model.name, *full.vars_args())
+        self.run(cmd, self.dbt_env, DBT_PROJECT_DIR)
+        return row
+
+    def compiled_sql(self, window: Window) -> Path:
+        """dbt's compiled SELECT of the model for the window, for the floor."""
+        target = self.work / f"compile_{window.start}_{window.end}"
+        env = {**self.dbt_env, "DBT_TARGET_PATH": str(target)}
+        cmd = ["compile", "--select", self.model.name, *window.vars_args()]
+        self.run(self.dbt(*cmd), env, DBT_PROJECT_DIR)
+        (sql,) = target.rglob(f"compiled/**/{self.model.name}.sql")
+        return sql
+
+    def measure(
+        self,
+        case: str,
+        path: str,
+        cmd: list[str],
+        cwd: Path,
+        window: Window,
+        run_dir: Callable[[], Path | None] | None = None,
+    ) -> Row:
+        """`reps` runs of `cmd`: a row of `path` in `case`, with dbt's model time from `run_dir`."""
+        row = Row(self.size, case, path, partitions=window.months)
+        env = self.dbt_env if path.startswith("dbt") else self.env
+        for _ in range(self.reps):
+            sample = self.run(cmd, env, cwd)
+            if run_dir is not None:
+                sample.model_seconds = model_seconds(run_dir(), self.model.name)
+            row.samples.append(sample)
+        self.rows.append(row)
+        return row
+
+    def window(self, case: str, window: Window) -> None:
+        """A warm case: each path `reps` times over the same window."""
+        name = self.model.name
+        if self.target.has_floor:
+            duckdb = warehouse(self.env)
+            floor = {
+                "sql": str(self.compiled_sql(window)),
+                "database": duckdb.location,
+                "config": duckdb.settings,  # type: ignore[attr-defined]
+                "table": name,
+                "column": self.model.month_column,
+                "start": window.start,
+                "end": window.end,
+            }
+            cmd = [sys.executable, "-m", "scripts.benchmark.floor", json.dumps(floor)]
+            self.measure(case, "floor", cmd, REPO_ROOT, window)
+        self.measure(
+            case, "dbt", self.dbt("run", "--select", name, *window.vars_args()),
+            DBT_PROJECT_DIR, window, lambda: self.dbt_target,
+        )  # fmt: skip
+        self.measure(
+            case, "dbt build", self.dbt(*dbt_build_args(window.dbt_vars), "--select", name),
+            DBT_PROJECT_DIR, window, lambda: self.dbt_target,
+        )  # fmt: skip
+        target = self.work / "dagster_target"
+        self.measure(
+            case, "dagster", self.dagster(window), REPO_ROOT, window,
+            lambda: newest_run_dir(target),
+        )  # fmt: skip
+
+    def check(self, window: Window) -> str:
+        """The model against the oracle, plain SQL over the raw tables, every month."""
+        name = self.model.name
+        self.step(f"check {name} against a GROUP BY over the raw tables")
+        count, bad = self.target.differences(self.model, window.start, window.end, self.env)
+        if bad:
+            raise SystemExit(f"{self.size}: {name} differs from raw data in {bad[:5]}")
+        return f"{self.size}: {name} equals the GROUP BY over raw data ({count} months)"
+
+    def naive_path(self) -> Row:
+        """One run per partition over the last `naive` months, total wall time."""
+        keys = self.keys[-self.naive :]
+        row = Row(self.size, f"{len(keys)} months", "naive", partitions=len(keys))
+        total, peak = 0.0, 0.0
+        for key in keys:
+            sample = self.run(self.dagster(Window(key, key)), self.env)
+            total, peak = total + sample.seconds, max(peak, sample.peak_mib)
+        row.samples.append(Sample(total, peak))
+        self.rows.append(row)
+        print(f"  {row.case:<24} naive    total  {total:7.2f} s", file=sys.stderr)
+        return row
+
+    def cold(self, case: str, length: int) -> None:
+        """`dbt run` against Dagster, alternating, each on a window neither ran before."""
+        dbt_row = Row(self.size, case, "dbt", partitions=length, cold=True)
+        dagster_row = Row(self.size, case, "dagster", partitions=length, cold=True)
+        target = self.work / "dagster_target"
+        for rep, (dbt_window, dagster_window) in enumerate(
+            cold_windows(self.keys, length, self.reps)
+        ):
+            for path in ("dbt", "dagster") if rep % 2 == 0 else ("dagster", "dbt"):
+                if path == "dbt":
+                    cmd = self.dbt("run", "--select", self.model.name, *dbt_window.vars_args())
+                    sample = self.run(cmd, self.dbt_env, DBT_PROJECT_DIR)
+                    sample.model_seconds = model_seconds(self.dbt_target, self.model.name)
+                    dbt_row.samples.append(sample)
+                else:
+                    sample = self.run(self.dagster(dagster_window), self.env)
+                    sample.model_seconds = model_seconds(newest_run_dir(target), self.model.name)
+                    dagster_row.samples.append(sample)
+        self.rows += [dbt_row, dagster_row]
+        print(
+            f"  {case:<24} dbt {dbt_row.median:6.2f} s, dagster {dagster_row.median:6.2f} s",
+            file=sys.stderr,
+        )
+
+    def all(self) -> list[str]:
+        """Every case in order; returns the check's note for the report."""
+        print(f"{self.size}: {self.orders:,} orders", file=sys.stderr)
+        self.rows.append(self.prepare())
+        first, last = self.keys[0], self.keys[-1]
+        full = Window(first, last)
+        self.window(FULL_HISTORY, full)
+        notes = [self.check(full)]
+        self.window(ONE_PARTITION, Window(last, last))
+        self.window(f"{RANGE_MONTHS} months, one run", Window(self.keys[-RANGE_MONTHS], last))
+        self.cold("one new month", 1)
+        self.cold(f"{COLD_RANGE_MONTHS} new months", COLD_RANGE_MONTHS)
+        self.naive_path()
+        return notes

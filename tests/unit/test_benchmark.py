@@ -1,0 +1,149 @@
+"""The benchmark's pure parts: windows, arguments, dbt's artifacts, the table and summary.
+
+No command runs and no timing is asserted: the samples are made up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from dagster_project.defs.partitions import monthly_partitions
+from scripts.benchmark.cases import model_seconds, newest_run_dir
+from scripts.benchmark.cli import parse_args
+from scripts.benchmark.report import Row, summary, table
+from scripts.benchmark.targets import TARGETS
+from scripts.benchmark.timing import Sample
+from scripts.benchmark.windows import Window, cold_windows, partition_keys
+
+
+def test_windows_are_dagster_keys_and_the_same_dbt_vars() -> None:
+    keys = partition_keys()
+    assert keys == monthly_partitions.get_partition_keys()
+    one = Window("2018-03-01", "2018-03-01")
+    assert one.dagster_args() == ["--partition", "2018-03-01"]
+    assert one.dbt_vars == {"partition_start": "2018-03-01", "partition_end": "2018-04-01"}
+    assert (one.start, one.end, one.months) == ("2018-03-01", "2018-04-01", 1)
+    year = Window("2018-11-01", "2019-10-01")
+    assert year.dagster_args() == ["--partition-range", "2018-11-01...2019-10-01"]
+    assert year.vars_args() == [
+        "--vars",
+        json.dumps({"partition_start": "2018-11-01", "partition_end": "2019-11-01"}),
+    ]
+    assert year.months == 12
+
+
+def test_cold_windows_are_new_to_each_side_and_never_repeat() -> None:
+    keys = partition_keys()
+    pairs = cold_windows(keys, 24, 3)
+    assert [(d.first, g.first) for d, g in pairs] == [
+        (keys[1], keys[2]),
+        (keys[3], keys[4]),
+        (keys[5], keys[6]),
+    ]
+    assert all(w.months == 24 for pair in pairs for w in pair)
+    starts = [w.first for pair in pairs for w in pair]
+    assert len(set(starts)) == len(starts)
+    # none starts at the first month, which the full-history case runs
+    assert keys[0] not in starts
+
+
+def test_smoke_and_target_defaults() -> None:
+    smoke = parse_args(["--smoke"])
+    assert (smoke.size_list, smoke.reps, smoke.naive, smoke.target) == (["1M"], 1, 2, "duckdb")
+    assert parse_args(["--target", "spark"]).naive == TARGETS["spark"].naive == 2
+    assert parse_args(["--sizes", "1M, 10M", "--naive", "3"]).size_list == ["1M", "10M"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--sizes", "2M"], "--sizes '2M': expected a comma list of 1M, 10M, 100M"),
+        (["--target", "oracle"], "--target 'oracle': expected one of duckdb, postgres, spark"),
+        (["--model", "orders"], "--model 'orders': expected one of orders_by_month"),
+        (["--reps", "0"], "--reps 0, --naive 12: expected 1 or more each"),
+        (["--backfill"], "--backfill: DuckDB has one writer, so there is no parallel backfill"),
+    ],
+)
+def test_bad_arguments_end_in_one_line(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(argv)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == f"benchmark: {says} (python -m scripts.benchmark --help)\n"
+
+
+def test_model_seconds_come_from_the_models_own_result(tmp_path: Path) -> None:
+    older, newer = tmp_path / "orders_by_month_model-aaa", tmp_path / "orders_by_month_model-bbb"
+    for folder, seconds in ((older, 9.0), (newer, 0.25)):
+        folder.mkdir()
+        results = [
+            {
+                "unique_id": "test.jaffle_shop.unique_orders_by_month_order_month",
+                "execution_time": 5,
+            },
+            {"unique_id": "model.jaffle_shop.orders_by_month", "execution_time": seconds},
+        ]
+        (folder / "run_results.json").write_text(json.dumps({"results": results}))
+    (tmp_path / "partial_parse.msgpack").write_text("")
+    (tmp_path / "no_results").mkdir()
+    # the newer folder's results were written last
+    os.utime(older / "run_results.json", (1_000_000, 1_000_000))
+    assert newest_run_dir(tmp_path) == newer
+    assert model_seconds(newer, "orders_by_month") == 0.25
+    assert model_seconds(newer, "orders") is None
+    assert model_seconds(tmp_path / "no_results", "orders_by_month") is None
+    assert model_seconds(None, "orders_by_month") is None
+    assert newest_run_dir(tmp_path / "no_results") is None
+
+
+def rows() -> list[Row]:
+    """A made-up run at 1M: every path of the warm cases, a cold case and the naive path."""
+
+    def row(case: str, path: str, *seconds: float, partitions: int = 1, cold: bool = False) -> Row:
+        return Row("1M", case, path, [Sample(s, 100.0) for s in seconds], partitions, cold)
+
+    return [
+        row("generate raw data", "generator", 4.0),
+        row("full history", "floor", 0.5, partitions=100),
+        row("full history", "dbt", 4.0, 2.0, 3.0, partitions=100),
+        row("full history", "dbt build", 5.0, partitions=100),
+        row("full history", "dagster", 8.0, partitions=100),
+        row("one partition", "dbt", 2.0),
+        row("one partition", "dbt build", 3.0),
+        row("one partition", "dagster", 4.0),
+        row("12 months, one run", "dbt build", 4.0, partitions=12),
+        row("12 months, one run", "dagster", 5.5, partitions=12),
+        row("one new month", "dbt", 3.0, cold=True),
+        row("one new month", "dagster", 1.5, cold=True),
+        row("2 months", "naive", 10.0, partitions=2),
+    ]
+
+
+def test_the_table_has_a_line_per_row_with_its_ratios() -> None:
+    lines = table(rows()).splitlines()
+    assert len(lines) == 2 + len(rows())
+    assert lines[0].startswith("| size | case | path | first s | median s | min s | runs |")
+    assert "| 1M | full history | dbt | 4.00 | 3.00 | 2.00 | 3 | 100 | 6.00x |  |  |  |" in lines
+    assert (
+        "| 1M | full history | dagster | 8.00 | 8.00 | 8.00 | 1 | 100 | 16.00x | 2.67x | 1.60x |  |"
+        in (lines)
+    )
+
+
+def test_the_summary_computes_each_figure_from_the_rows() -> None:
+    assert summary(rows()) == [
+        "1M: full history via Dagster = 2.67x bare dbt",
+        "1M: Dagster = 1.60x (full history), 1.33x (one partition) the same dbt build, bare",
+        "1M: one run per partition ~ 5.0 s x 100 months = 500 s, 62x the single-run backfill",
+        "1M: one partition via Dagster = 2.00x bare dbt",
+        "1M: full-history backfill via Dagster 8.0 s, peak 100 MiB",
+        "1M: generator 4.0 s, peak 100 MiB",
+        "1M: one new month (cold, alternating) via Dagster = 0.50x bare dbt run (1.50 s vs 3.00 s)",
+        "1M: Dagster's time beyond the same dbt build, by partitions in one run: "
+        "1: +1.00 s, 12: +1.50 s, 100: +3.00 s; +20 ms per extra partition",
+    ]
