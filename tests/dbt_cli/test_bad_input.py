@@ -99,6 +99,7 @@ def test_bad_partition_end_is_rejected(
 
 
 @pytest.mark.parametrize("end", ["2018-03-01", "2018-05-01"], ids=["reversed", "empty"])
+@pytest.mark.quick
 def test_start_not_before_end_is_rejected(protected_db: TestWarehouse, end: str) -> None:
     output = run_with(protected_db, {"partition_start": "2018-05-01", "partition_end": end})
 
