@@ -112,7 +112,6 @@ def test_cell_range_along_time_is_one_run_of_only_its_cells(
     assert db.snapshot() == first
 
 
-@pytest.mark.quick
 def test_store_partition(
     db: TestWarehouse, second_db: TestWarehouse, instance: dg.DagsterInstance
 ) -> None:

@@ -36,7 +36,6 @@ IN_MARCH = (
 # --- category -----------------------------------------------------------------
 
 
-@pytest.mark.quick
 def test_category_first_run_writes_only_its_method(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", BY_METHOD, *dbt_vars(payment_method="coupon")], db)
 
