@@ -16,6 +16,9 @@ real PostgreSQL server, `postgres_server`), and those also marked `spark` on
 local Spark too (`spark_metastore`: one Java process per worker);
 `postgres_only` ones run on Postgres alone; every other test on DuckDB.
 The Spark cases all run on one xdist worker (`pytest_xdist_make_scheduler`).
+
+`--quick` (`scripts/test --quick`) keeps the quick tier: tests/unit and the
+tests marked `quick`, their DuckDB cases only (`_in_quick_tier`).
 """
 
 from __future__ import annotations
