@@ -16,6 +16,9 @@ real PostgreSQL server, `postgres_server`), and those also marked `spark` on
 local Spark too (`spark_metastore`: one Java process per worker);
 `postgres_only` ones run on Postgres alone; every other test on DuckDB.
 The Spark cases all run on one xdist worker (`pytest_xdist_make_scheduler`).
+
+`--quick` (`scripts/test --quick`) keeps the quick tier: tests/unit and the
+tests marked `quick`, their DuckDB cases only (`_in_quick_tier`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,14 @@ from tests.support.spark import SparkMetastore
 from tests.support.warehouse import ADAPTERS, SPARK, TestWarehouse, empty_warehouse
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        help="the quick tier: tests/unit and the tests marked `quick`, their DuckDB cases only",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -57,6 +68,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "postgres_only: about a server warehouse's many writers; runs on PostgreSQL only",
+    )
+    config.addinivalue_line(
+        "markers",
+        "quick: in the quick tier (`scripts/test --quick`, with every unit test): one or two "
+        "tests of each path, run on DuckDB only",
     )
     config.addinivalue_line(
         "markers",
@@ -93,8 +109,9 @@ def _prepare_manifest() -> None:
 _LONG = ("e2e", "browser", "slow")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the longest tests first, then the Spark cases, so the short ones fill in.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --quick, keep only the quick tier; then start the longest tests first,
+    then the Spark cases, so the short ones fill in.
 
     xdist hands out this order a test at a time (the Spark cases as one
     group, tests/support/scheduling.py): with the long tests first, no worker
@@ -102,11 +119,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     Every worker sorts the same way, as xdist requires.
     """
 
+    if config.getoption("quick"):
+        config.hook.pytest_deselected(items=[i for i in items if not _in_quick_tier(i)])
+        items[:] = [i for i in items if _in_quick_tier(i)]
+
     def order(item: pytest.Item) -> tuple[bool, bool]:
         long = any(item.get_closest_marker(m) for m in _LONG)
         return not long, not is_spark_case(item.nodeid)
 
     items.sort(key=order)
+
+
+_UNIT = Path(__file__).parent / "unit"
+
+
+def _in_quick_tier(item: pytest.Item) -> bool:
+    """A unit test, or marked `quick`; and on DuckDB (a marker alone would take every
+    warehouse's case)."""
+    callspec = getattr(item, "callspec", None)
+    kind = callspec.params.get("warehouse_kind", "duckdb") if callspec else "duckdb"
+    chosen = item.path.is_relative_to(_UNIT) or item.get_closest_marker("quick") is not None
+    return chosen and kind == "duckdb"
 
 
 @pytest.hookimpl(optionalhook=True)

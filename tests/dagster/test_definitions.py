@@ -33,6 +33,10 @@ PARTITIONED = (
 )
 
 
+# The definitions as loaded, with no run (one test starts a process): all quick.
+pytestmark = pytest.mark.quick
+
+
 def key(name: str) -> dg.AssetKey:
     return dg.AssetKey(name)
 

@@ -26,6 +26,7 @@ FULL_REFRESH = {"ops": {"orders_by_month_model": {"config": {"full_refresh": Tru
 
 
 @pytest.mark.spark
+@pytest.mark.quick
 def test_one_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_month(instance, "2018-03-01")
 
@@ -44,6 +45,7 @@ def test_one_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
 
 
 @pytest.mark.spark
+@pytest.mark.quick
 def test_range_run_records_every_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_months(instance, "2018-01-01", "2018-04-01")
 

@@ -36,6 +36,7 @@ def materialize_passing(
     return result
 
 
+@pytest.mark.quick
 def test_category_one_partition(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     materialize_passing(revenue_by_payment_method_model, instance, partition_key="bank_transfer")
 
@@ -66,6 +67,7 @@ def test_category_range_is_one_run_and_leaves_the_others(
     assert db.snapshot() == first
 
 
+@pytest.mark.quick
 def test_cell_one_partition_from_the_2d_picker(
     db: TestWarehouse, instance: dg.DagsterInstance
 ) -> None:

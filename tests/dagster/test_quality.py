@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.defs.dbt import orders_by_month_model, unpartitioned_models
@@ -19,6 +20,7 @@ def only(checks: dict[str, dg.AssetCheckEvaluation], prefix: str) -> dg.AssetChe
     return checks[name]
 
 
+@pytest.mark.quick
 def test_null_raw_id_fails_the_source_check_on_the_raw_asset(
     db: TestWarehouse, instance: dg.DagsterInstance
 ) -> None:
@@ -161,6 +163,7 @@ def test_reconciliation_fails_when_a_materialized_month_is_stale(
     run_dbt(["test", "--select", "orders_by_month_reconciles"], db)
 
 
+@pytest.mark.quick
 def test_reconciliation_is_a_described_check_on_orders_by_month() -> None:
     specs = {spec.name: spec for spec in orders_by_month_model.check_specs}
     spec = specs["orders_by_month_reconciles"]

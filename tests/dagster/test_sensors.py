@@ -33,6 +33,7 @@ def store_ids(db: TestWarehouse) -> list[str]:
     return [str(row["id"]) for row in db.query("select id from raw_stores order by id")]
 
 
+@pytest.mark.quick
 def test_first_tick_adds_every_store_and_requests_each(
     raw_db: TestWarehouse, instance: dg.DagsterInstance
 ) -> None:

@@ -49,6 +49,7 @@ def test_the_command_line_writes_into_the_targets_warehouse(empty_db: TestWareho
 
 
 @pytest.mark.duckdb_only
+@pytest.mark.quick
 def test_generator_stores_rows_in_id_order(empty_db: DuckDBTestWarehouse) -> None:
     """Month filters prune DuckDB row groups only if rows are stored by id (hence by date)."""
     empty_db.write_raw(GeneratorConfig(orders=50_000))

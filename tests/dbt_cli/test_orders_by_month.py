@@ -28,6 +28,7 @@ def every_month_end() -> str:
 
 
 @pytest.mark.spark
+@pytest.mark.quick
 def test_first_run_of_one_partition_writes_only_that_month(db: TestWarehouse) -> None:
     assert not db.table_exists("orders_by_month")
 
@@ -58,6 +59,7 @@ def test_partition_key_recomputes_its_month_and_leaves_the_others(db: TestWareho
 
 
 @pytest.mark.spark
+@pytest.mark.quick
 def test_no_vars_builds_every_partition_month(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", "orders_by_month"], db)
 
@@ -69,6 +71,7 @@ def test_no_vars_builds_every_partition_month(db: TestWarehouse) -> None:
     assert expected[dt.date(2020, 1, 1)]["order_count"] == 0
 
 
+@pytest.mark.quick
 def test_range_vars_build_exactly_the_half_open_window(db: TestWarehouse) -> None:
     window = dbt_vars(partition_start="2018-02-01", partition_end="2018-05-01")
     run_dbt(["run", "--select", "orders_by_month", *window], db)

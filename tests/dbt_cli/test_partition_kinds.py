@@ -77,6 +77,7 @@ def test_category_list_of_methods_and_rerun_is_idempotent(db: TestWarehouse) -> 
 # --- two-dimensional ----------------------------------------------------------
 
 
+@pytest.mark.quick
 def test_cell_first_run_writes_only_its_cell(db: TestWarehouse) -> None:
     one_cell = dbt_vars(partition_key="2018-03-01", payment_method="coupon")
     run_dbt(["run", "--select", CELLS, *one_cell], db)
@@ -125,6 +126,7 @@ def test_cell_range_along_time_for_one_method_is_idempotent(db: TestWarehouse) -
 # --- dynamic ------------------------------------------------------------------
 
 
+@pytest.mark.quick
 def test_store_first_run_writes_only_its_store(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", BY_STORE, "--vars", "{store_id: 3}"], db)
 
