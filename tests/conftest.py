@@ -137,9 +137,9 @@ def _in_quick_tier(item: pytest.Item) -> bool:
     """A unit test, or marked `quick`; and on DuckDB (a marker alone would take every
     warehouse's case)."""
     callspec = getattr(item, "callspec", None)
-    kind = callspec.params.get("warehouse_kind", "duckdb") if callspec else "duckdb"
+    adapter = callspec.params.get("adapter", "duckdb") if callspec else "duckdb"
     chosen = item.path.is_relative_to(_UNIT) or item.get_closest_marker("quick") is not None
-    return chosen and kind == "duckdb"
+    return chosen and adapter == "duckdb"
 
 
 @pytest.hookimpl(optionalhook=True)
