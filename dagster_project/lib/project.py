@@ -110,6 +110,8 @@ def dbt_profile_target(
     profiles_dir: Path = PROFILES_DIR,
 ) -> tuple[str, Any]:
     """(target name, dbt credentials) of profiles.yml for DBT_TARGET, rendered by dbt."""
+    # Imported when first called: dbt's profile loader brings some 300 modules
+    # that loading the definitions (which read only the manifest) never needs.
     from dbt.config.runtime import load_profile
     from dbt.flags import set_from_args
     from dbt_common.context import set_invocation_context
