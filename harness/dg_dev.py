@@ -86,7 +86,9 @@ def running_dg_dev(
     try:
         _wait_until_up(url, process, log_file, timeout)
         limit = warehouse_pool_limit(warehouse(env).kind, env)
-        graphql(url, SET_POOL_LIMIT, {"pool": POOL, "limit": limit})
+        result = graphql(url, SET_POOL_LIMIT, {"pool": POOL, "limit": limit})
+        if result["setConcurrencyLimit"] is not True:
+            raise AssertionError(f"dg dev did not take the {POOL} pool's limit {limit}: {result}")
         yield url
     finally:
         _stop(process)
