@@ -1,4 +1,4 @@
-"""A local Spark standalone cluster from the installed pyspark: a master, two workers, the Thrift server.
+"""A local Spark standalone cluster from pyspark: a master, two workers, the Thrift server.
 
     scripts/spark-cluster start|stop|status
     python -m scripts.spark_cluster start|stop|status
@@ -31,6 +31,7 @@ on this 2-core machine they share the CPUs. docs/spark-cluster.md says more.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -211,9 +212,12 @@ class Cluster:
                 [
                     str(bin_dir / "spark-class"),
                     MASTER_CLASS,
-                    "--host", HOST,
-                    "--port", str(self.master_port),
-                    "--webui-port", str(self.master_ui_port),
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(self.master_port),
+                    "--webui-port",
+                    str(self.master_ui_port),
                 ],
                 master,
             ),
@@ -223,11 +227,16 @@ class Cluster:
                 [
                     str(bin_dir / "spark-class"),
                     WORKER_CLASS,
-                    "--host", HOST,
-                    "--cores", str(self.worker_cores),
-                    "--memory", self.worker_memory,
-                    "--webui-port", str(ui_port),
-                    "--work-dir", str(self.folder / "work" / f"worker-{index}"),
+                    "--host",
+                    HOST,
+                    "--cores",
+                    str(self.worker_cores),
+                    "--memory",
+                    self.worker_memory,
+                    "--webui-port",
+                    str(ui_port),
+                    "--work-dir",
+                    str(self.folder / "work" / f"worker-{index}"),
                     self.master_url,
                 ],
                 daemon,
@@ -236,26 +245,41 @@ class Cluster:
         commands["thrift"] = (
             [
                 str(bin_dir / "spark-submit"),
-                "--class", THRIFT_CLASS,
-                "--name", "Thrift JDBC/ODBC Server",
-                "--master", self.master_url,
-                "--driver-memory", "768m",
-                "--executor-memory", "512m",
-                "--executor-cores", "1",
-                "--total-executor-cores", str(self.thrift_cores),
-                "--conf", f"spark.driver.host={HOST}",
-                "--conf", f"spark.driver.bindAddress={HOST}",
-                "--conf", f"spark.sql.warehouse.dir={warehouse}",
-                "--conf", f"spark.driver.extraJavaOptions=-Dderby.system.home={self.folder} "
-                f"{JAVA_OPTIONS}",
-                "--conf", f"spark.executor.extraJavaOptions={JAVA_OPTIONS}",
+                "--class",
+                THRIFT_CLASS,
+                "--name",
+                "Thrift JDBC/ODBC Server",
+                "--master",
+                self.master_url,
+                "--driver-memory",
+                "768m",
+                "--executor-memory",
+                "512m",
+                "--executor-cores",
+                "1",
+                "--total-executor-cores",
+                str(self.thrift_cores),
+                "--conf",
+                f"spark.driver.host={HOST}",
+                "--conf",
+                f"spark.driver.bindAddress={HOST}",
+                "--conf",
+                f"spark.sql.warehouse.dir={warehouse}",
+                "--conf",
+                f"spark.driver.extraJavaOptions=-Dderby.system.home={self.folder} {JAVA_OPTIONS}",
+                "--conf",
+                f"spark.executor.extraJavaOptions={JAVA_OPTIONS}",
                 # Small data on a small machine: 2 shuffle partitions, not 200.
-                "--conf", "spark.sql.shuffle.partitions=2",
+                "--conf",
+                "spark.sql.shuffle.partitions=2",
                 # Its own UI would take port 4040 (or the next free one): the
                 # master's UI shows the application.
-                "--conf", "spark.ui.enabled=false",
-                "--hiveconf", f"hive.server2.thrift.port={self.thrift_port}",
-                "--hiveconf", f"hive.server2.thrift.bind.host={HOST}",
+                "--conf",
+                "spark.ui.enabled=false",
+                "--hiveconf",
+                f"hive.server2.thrift.port={self.thrift_port}",
+                "--hiveconf",
+                f"hive.server2.thrift.bind.host={HOST}",
                 # A fixed name for the spark-internal primary resource.
                 "spark-internal",
             ],
@@ -336,7 +360,7 @@ class Cluster:
             time.sleep(1)
 
     def stop(self, timeout: float = 30.0) -> list[str]:
-        """End every piece (the server first, the master last) and what it started; return their names."""
+        """End every piece (server first, master last) and what it started; return their names."""
         stopped = []
         for piece in reversed(self.pieces):
             pid = self.pid(piece)
@@ -381,7 +405,7 @@ def _alive(pid: int) -> bool:
 
 
 def _end_group(pid: int, timeout: float) -> None:
-    """SIGTERM the piece's process group (the JVM and its children), SIGKILL what outlives `timeout`."""
+    """SIGTERM the piece's process group (its JVM and children); SIGKILL what outlives `timeout`."""
     try:
         group = os.getpgid(pid)
     except ProcessLookupError:
@@ -398,10 +422,8 @@ def _end_group(pid: int, timeout: float) -> None:
             return
         time.sleep(0.3)
     if group is not None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     else:
         os.kill(pid, signal.SIGKILL)
 
@@ -467,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if action == "stop":
         stopped = cluster.stop()
-        print(f"Stopped: {', '.join(stopped)}." if stopped else "The Spark cluster was not running.")
+        print(f"Stopped: {', '.join(stopped)}." if stopped else "The Spark cluster was not up.")
         return 0
     for line in cluster.status():
         print(line)
