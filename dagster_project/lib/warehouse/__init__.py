@@ -9,6 +9,7 @@ database, and returns the target's implementation:
     duckdb     dagster_project/lib/warehouse/duckdb.py     (dbt-duckdb)
     postgres   dagster_project/lib/warehouse/postgres.py   (dbt-postgres, psycopg2)
     spark      dagster_project/lib/warehouse/spark.py      (dbt-spark's session, pyspark)
+    spark      dagster_project/lib/warehouse/spark_thrift.py  (method thrift: PyHive)
 
 Each implementation is the only module that imports its database driver, and
 each is imported only when its target is used. What the rest of the project
@@ -98,6 +99,10 @@ def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
         from dagster_project.lib.warehouse.postgres import PostgresWarehouse
 
         return PostgresWarehouse.from_credentials(target, credentials)
+    if credentials.type == "spark" and credentials.method == "thrift":
+        from dagster_project.lib.warehouse.spark_thrift import SparkThriftWarehouse
+
+        return SparkThriftWarehouse.from_credentials(target, credentials, dict(environ))
     if credentials.type == "spark":
         from dagster_project.lib.warehouse.spark import SparkWarehouse
 
