@@ -13,9 +13,12 @@
 
 Tests marked `every_warehouse` run once per warehouse in `KINDS` (DuckDB and a
 real PostgreSQL server, `postgres_server`), and those also marked `spark` on
-local Spark too (`spark_metastore`: one Java process per worker);
+a local Spark cluster through its Thrift server (`spark_cluster`: one per
+test session) and on local Spark in the session (`spark_metastore`: one Java
+process per worker; `spark(session=False)` skips it: the cluster is faster);
 `postgres_only` ones run on Postgres alone; every other test on DuckDB.
-The Spark cases all run on one xdist worker (`pytest_xdist_make_scheduler`).
+The local Spark cases run on one xdist worker, the cluster cases on one
+worker (`pytest_xdist_make_scheduler`).
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_proje
 from tests.support.dbt import run_dbt
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
 from tests.support.scheduling import SparkOnOneWorker, is_spark_case
+from scripts.spark_cluster import Cluster
 from tests.support.spark import SparkMetastore, spark_missing
-from tests.support.warehouse import KINDS, SPARK, TestWarehouse, empty_warehouse
+from tests.support.spark_thrift import running_cluster
+from tests.support.warehouse import KINDS, SPARK, SPARK_THRIFT, TestWarehouse, empty_warehouse
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,8 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "spark: the core semantics on local Spark too (one of each: CI's time budget); "
-        "`-m spark` runs them",
+        "spark(session=True): the core semantics on a local Spark cluster (Thrift server) "
+        "too, and on local Spark in the session unless session=False (one of each: CI's "
+        "time budget); `-m spark` runs them",
     )
     _prepare_manifest()
 
@@ -131,7 +137,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             kinds = list(KINDS)
         else:
             kinds = ["duckdb"]
-        kinds += [SPARK] if marker("spark") is not None else []
+        spark = marker("spark")
+        if spark is not None:
+            kinds += [SPARK_THRIFT] + ([SPARK] if spark.kwargs.get("session", True) else [])
         metafunc.parametrize("warehouse_kind", kinds, indirect=True, scope="session")
 
 
@@ -203,12 +211,35 @@ def spark_metastore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkM
         metastore.stop()
 
 
-def _server(request: pytest.FixtureRequest, kind: str) -> PostgresServer | SparkMetastore | None:
-    """What a database of `kind` lives in: the worker's Postgres server or Spark metastore."""
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A local Spark cluster (master, two workers, Thrift server) on free ports, stopped at the end.
+
+    Started by the first cluster case, with the project's own command
+    (scripts/spark_cluster.py), in the session's temporary folder; every
+    cluster case runs on one xdist worker, so one cluster serves them all.
+    Without Java or pyspark the cases skip, and fail when CI is set.
+    """
+    reason = spark_missing()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with running_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+        yield cluster
+
+
+def _server(
+    request: pytest.FixtureRequest, kind: str
+) -> PostgresServer | SparkMetastore | Cluster | None:
+    """What a database of `kind` lives in: the worker's Postgres server, Spark metastore or
+    Spark cluster."""
     if kind == "postgres":
         return request.getfixturevalue("postgres_server")
     if kind == SPARK:
         return request.getfixturevalue("spark_metastore")
+    if kind == SPARK_THRIFT:
+        return request.getfixturevalue("spark_cluster")
     return None
 
 

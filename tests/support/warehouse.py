@@ -6,7 +6,8 @@ fixtures already put it in os.environ), reads rows with `.query()`, and
 changes data with `.execute()`. DuckDB is the one implementation today; a
 second warehouse is a second class here, its branch in `empty_warehouse`, and
 one more name in `KINDS` (every test with a database then runs on both).
-Spark is the exception: only tests marked `spark` run on it (`SPARK`).
+Spark is the exception: only tests marked `spark` run on it, on the local
+session (`SPARK`) and on a local cluster's Thrift server (`SPARK_THRIFT`).
 Tests about DuckDB itself are marked `duckdb_only` and may read `.path`.
 """
 
@@ -23,6 +24,7 @@ import duckdb
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
     from tests.support.postgres_server import PostgresServer
+    from scripts.spark_cluster import Cluster
     from tests.support.spark import SparkMetastore
 
 # The warehouses the tests run against; tests marked duckdb_only skip the others.
@@ -31,6 +33,8 @@ KINDS = ("duckdb", "postgres")
 # each dbt command there costs seconds of fixed Spark work, and CI's budget
 # has room for a dozen, not for the whole parametrized suite.
 SPARK = "spark"
+# ... and on a Spark cluster through its Thrift server (tests/support/spark_thrift.py).
+SPARK_THRIFT = "spark_thrift"
 
 
 class TestWarehouse(Protocol):
@@ -74,7 +78,10 @@ class TestWarehouse(Protocol):
 
 
 def empty_warehouse(
-    kind: str, name: str, folder: Path, server: PostgresServer | SparkMetastore | None = None
+    kind: str,
+    name: str,
+    folder: Path,
+    server: PostgresServer | SparkMetastore | Cluster | None = None,
 ) -> TestWarehouse:
     """A new, empty database `name` of `kind`: a file in `folder`, a database on `server`
     (Postgres), or a schema in `server`'s metastore (Spark)."""
@@ -88,8 +95,13 @@ def empty_warehouse(
         from tests.support.spark import SparkTestWarehouse
 
         return SparkTestWarehouse.create(server, name)  # type: ignore[arg-type]
+    if kind == SPARK_THRIFT and server is not None:
+        from tests.support.spark_thrift import SparkThriftTestWarehouse
+
+        return SparkThriftTestWarehouse.create(server, name)  # type: ignore[arg-type]
     raise ValueError(
-        f"No test warehouse of kind {kind!r}: expected one of {', '.join([*KINDS, SPARK])}."
+        f"No test warehouse of kind {kind!r}: expected one of "
+        f"{', '.join([*KINDS, SPARK, SPARK_THRIFT])}."
     )
 
 
