@@ -38,10 +38,10 @@ import pytest
 from dagster_project.lib.fast_dbt import preparsed_manifest
 from dagster_project.lib.generator import GeneratorConfig
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
+from scripts.spark_cluster import Cluster
 from tests.support.dbt import run_dbt
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
 from tests.support.scheduling import SparkOnOneWorker, is_spark_case
-from scripts.spark_cluster import Cluster
 from tests.support.spark import SparkMetastore, spark_missing
 from tests.support.spark_thrift import running_cluster
 from tests.support.warehouse import KINDS, SPARK, SPARK_THRIFT, TestWarehouse, empty_warehouse

@@ -151,11 +151,16 @@ class SparkThriftTestWarehouse:
                 done += self._rewrite(table, kept)
             elif update := _UPDATE.fullmatch(statement.strip()):
                 table, column = update["table"], update["column"]
-                names = [row["col_name"] for row in self.query(f"describe {table}")]
-                types = {row["col_name"]: row["data_type"] for row in self.query(f"describe {table}")}
+                # describe lists the columns, then the partition columns again after a "#" row
+                types: dict[str, str] = {}
+                for row in self.query(f"describe {table}"):
+                    if not row["col_name"] or row["col_name"].startswith("#"):
+                        break
+                    types[row["col_name"]] = row["data_type"]
+                value = update["value"]
                 columns = ", ".join(
-                    f"cast({update['value']} as {types[name]}) as {name}" if name == column else name
-                    for name in dict.fromkeys(n for n in names if n and not n.startswith("#"))
+                    f"cast({value} as {kind}) as {name}" if name == column else name
+                    for name, kind in types.items()
                 )
                 done += self._rewrite(table, f"select {columns} from {table}")
             else:

@@ -23,8 +23,8 @@ import duckdb
 
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
-    from tests.support.postgres_server import PostgresServer
     from scripts.spark_cluster import Cluster
+    from tests.support.postgres_server import PostgresServer
     from tests.support.spark import SparkMetastore
 
 # The warehouses the tests run against; tests marked duckdb_only skip the others.
