@@ -280,6 +280,14 @@ class Cluster:
                 f"hive.server2.thrift.port={self.thrift_port}",
                 "--hiveconf",
                 f"hive.server2.thrift.bind.host={HOST}",
+                # Its per-session logs and scratch files in the cluster's
+                # folder, not in /tmp/<user> shared by every server here.
+                "--hiveconf",
+                f"hive.server2.logging.operation.log.location={self.folder / 'logs' / 'hive'}",
+                "--hiveconf",
+                f"hive.exec.scratchdir={self.folder / 'scratch'}",
+                "--hiveconf",
+                f"hive.exec.local.scratchdir={self.folder / 'scratch' / 'local'}",
                 # A fixed name for the spark-internal primary resource.
                 "spark-internal",
             ],

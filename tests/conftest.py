@@ -64,6 +64,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "spark_cluster: about the local Spark cluster itself (its workers, its server, "
+        "faults); runs on the spark_thrift target only",
+    )
+    config.addinivalue_line(
+        "markers",
         "spark(session=True): the core semantics on a local Spark cluster (Thrift server) "
         "too, and on local Spark in the session unless session=False (one of each: CI's "
         "time budget); `-m spark` runs them",
@@ -131,7 +136,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     `spark`), `postgres_only` tests on Postgres, the others on DuckDB."""
     if "warehouse_kind" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker
-        if marker("postgres_only") is not None:
+        if marker("spark_cluster") is not None:
+            kinds = []  # the cluster's own tests: spark(session=False) below adds it
+        elif marker("postgres_only") is not None:
             kinds = ["postgres"]
         elif marker("every_warehouse") is not None and marker("duckdb_only") is None:
             kinds = list(KINDS)
