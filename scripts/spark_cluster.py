@@ -318,7 +318,7 @@ class Cluster:
         running = {piece: self.pid(piece) for piece in self.pieces}
         if all(running.values()) and self.thrift_answers():
             return True
-        for folder in ("logs", "pids", "conf", "warehouse", "work"):
+        for folder in ("logs", "pids", "conf", "warehouse", "work", "scratch/local"):
             (self.folder / folder).mkdir(parents=True, exist_ok=True)
         self.raw_dir.mkdir(parents=True, exist_ok=True)
         busy = [
