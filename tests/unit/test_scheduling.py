@@ -17,7 +17,8 @@ def test_spark_cases_are_told_by_their_parameter_id() -> None:
 
 def test_the_spark_cases_share_one_scope_and_the_others_have_their_own() -> None:
     split = SparkOnOneWorker._split_scope
-    ids = ["t.py::a[spark]", "t.py::b[spark]", "t.py::a[spark_thrift]", "t.py::a[duckdb]", "t.py::c"]
+    ids = ["t.py::a[spark]", "t.py::b[spark]", "t.py::a[spark_thrift]", "t.py::a[duckdb]"]
+    ids.append("t.py::c")
     assert [split(None, i) for i in ids] == [
         "spark",
         "spark",
