@@ -280,6 +280,15 @@ class Cluster:
                 f"hive.server2.thrift.port={self.thrift_port}",
                 "--hiveconf",
                 f"hive.server2.thrift.bind.host={HOST}",
+                # Statements run as the server's own user, not as each
+                # client's name (auth is NONE: a name proves nothing). With
+                # doAs on, a Thrift thread that served one user and then
+                # closes another's session builds a new Hive client, whose
+                # function registry needs hive-llap-common, a jar Spark 4
+                # no longer ships: CloseSession fails with
+                # NoClassDefFoundError LlapSigner$Signable, and so does dbt.
+                "--hiveconf",
+                "hive.server2.enable.doAs=false",
                 # Its per-session logs and scratch files in the cluster's
                 # folder, not in /tmp/<user> shared by every server here.
                 "--hiveconf",
