@@ -85,7 +85,7 @@ def running_dg_dev(
         )
     try:
         _wait_until_up(url, process, log_file, timeout)
-        limit = warehouse_pool_limit(warehouse(env).kind, env)
+        limit = warehouse_pool_limit(warehouse(env).pool_key, env)
         result = graphql(url, SET_POOL_LIMIT, {"pool": POOL, "limit": limit})
         if result["setConcurrencyLimit"] is not True:
             raise AssertionError(f"dg dev did not take the {POOL} pool's limit {limit}: {result}")

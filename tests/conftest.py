@@ -13,9 +13,12 @@
 
 Tests marked `every_warehouse` run once per adapter in `ADAPTERS` (DuckDB and a
 real PostgreSQL server, `postgres_server`), and those also marked `spark` on
-local Spark too (`spark_metastore`: one Java process per worker);
+a local Spark cluster through its Thrift server (`spark_cluster`: one per
+test session) and on local Spark in the session (`spark_metastore`: one Java
+process per worker; `spark(session=False)` skips it: the cluster is faster);
 `postgres_only` ones run on Postgres alone; every other test on DuckDB.
-The Spark cases all run on one xdist worker (`pytest_xdist_make_scheduler`).
+The local Spark cases run on one xdist worker, the cluster cases on one
+worker (`pytest_xdist_make_scheduler`).
 
 `--quick` (`scripts/test --quick`) keeps the quick tier: tests/unit and the
 tests marked `quick`, their DuckDB cases only (`_in_quick_tier`).
@@ -40,10 +43,12 @@ from dagster_project.lib.in_process_dbt.manifest_reuse import preparsed_manifest
 from dagster_project.lib.project import DBT_PROJECT_DIR, PROFILES_DIR, dbt_project
 from harness.postgres_server import PostgresServer, postgres_bin_dir, running_postgres
 from harness.spark import spark_missing
+from scripts.spark_cluster import Cluster
 from tests.support.dbt import run_dbt
 from tests.support.scheduling import SparkOnOneWorker, is_spark_case
 from tests.support.spark import SparkMetastore
-from tests.support.warehouse import ADAPTERS, SPARK, TestWarehouse, empty_warehouse
+from tests.support.spark_thrift import running_cluster
+from tests.support.warehouse import ADAPTERS, SPARK, SPARK_THRIFT, TestWarehouse, empty_warehouse
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,8 +81,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "spark: the core semantics on local Spark too (one of each: CI's time budget); "
-        "`-m spark` runs them",
+        "spark_cluster: about the local Spark cluster itself (its workers, its server, "
+        "faults); runs on the spark_thrift target only",
+    )
+    config.addinivalue_line(
+        "markers",
+        "spark(session=True): the core semantics on a local Spark cluster (Thrift server) "
+        "too, and on local Spark in the session unless session=False (one of each: CI's "
+        "time budget); `-m spark` runs them",
     )
     _prepare_manifest()
 
@@ -159,13 +170,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     `spark`), `postgres_only` tests on Postgres, the others on DuckDB."""
     if "adapter" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker
-        if marker("postgres_only") is not None:
+        if marker("spark_cluster") is not None:
+            adapters = []  # the cluster's own tests: spark(session=False) below adds it
+        elif marker("postgres_only") is not None:
             adapters = ["postgres"]
         elif marker("every_warehouse") is not None and marker("duckdb_only") is None:
             adapters = list(ADAPTERS)
         else:
             adapters = ["duckdb"]
-        adapters += [SPARK] if marker("spark") is not None else []
+        spark = marker("spark")
+        if spark is not None:
+            adapters += [SPARK_THRIFT] + ([SPARK] if spark.kwargs.get("session", True) else [])
         metafunc.parametrize("adapter", adapters, indirect=True, scope="session")
 
 
@@ -238,12 +253,35 @@ def spark_metastore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkM
         metastore.stop()
 
 
-def _server(request: pytest.FixtureRequest, adapter: str) -> PostgresServer | SparkMetastore | None:
-    """What a database on `adapter` lives in: the worker's Postgres server or Spark metastore."""
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A local Spark cluster (master, two workers, Thrift server) on free ports, stopped at the end.
+
+    Started by the first cluster case, with the project's own command
+    (scripts/spark_cluster.py), in the session's temporary folder; every
+    cluster case runs on one xdist worker, so one cluster serves them all.
+    Without Java or pyspark the cases skip, and fail when CI is set.
+    """
+    reason = spark_missing()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with running_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+        yield cluster
+
+
+def _server(
+    request: pytest.FixtureRequest, adapter: str
+) -> PostgresServer | SparkMetastore | Cluster | None:
+    """What a database on `adapter` lives in: the worker's Postgres server, Spark metastore or
+    Spark cluster."""
     if adapter == "postgres":
         return request.getfixturevalue("postgres_server")
     if adapter == SPARK:
         return request.getfixturevalue("spark_metastore")
+    if adapter == SPARK_THRIFT:
+        return request.getfixturevalue("spark_cluster")
     return None
 
 

@@ -76,25 +76,47 @@ def keep_invocation_targets(environ: Mapping[str, str] = os.environ) -> int:
 POOL_LIMIT = "WAREHOUSE_POOL_LIMIT"
 # How many steps may write the warehouse at once, per dbt adapter: DuckDB
 # allows one writer process per file; a Postgres server takes several; local
-# Spark's embedded Derby metastore, one Java process.
-DEFAULT_POOL_LIMITS = {"duckdb": 1, "postgres": 4, "spark": 1}
+# Spark's embedded Derby metastore, one Java process. A Spark Thrift server
+# holds the metastore itself and runs each client's statements as jobs of its
+# own: 2, so two months' runs share the local cluster's two executors (more
+# would queue for the same cores; a bigger cluster can take more).
+DEFAULT_POOL_LIMITS = {"duckdb": 1, "postgres": 4, "spark": 1, "spark_thrift": 2}
 
 
-def warehouse_pool_limit(adapter: str, environ: Mapping[str, str] = os.environ) -> int:
-    """WAREHOUSE_POOL_LIMIT: the `warehouse` pool's limit; 1 on DuckDB and Spark, 4 on Postgres."""
+def warehouse_pool_limit(pool_key: str, environ: Mapping[str, str] = os.environ) -> int:
+    """WAREHOUSE_POOL_LIMIT: the `warehouse` pool's limit for a warehouse's `pool_key`; 1 on
+    DuckDB and local Spark, 4 on Postgres, 2 on a Spark Thrift server."""
     value = environ.get(POOL_LIMIT, "").strip()
     if not value:
-        return DEFAULT_POOL_LIMITS.get(adapter, 1)
+        return DEFAULT_POOL_LIMITS.get(pool_key, 1)
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{POOL_LIMIT}={value!r}: expected a whole number of steps, 1 or more.")
-    if adapter == "duckdb" and int(value) > 1:
+    if pool_key == "duckdb" and int(value) > 1:
         raise ValueError(
             f"{POOL_LIMIT}={value!r}: DuckDB allows one writer process per file, so the "
             "warehouse pool's limit must be 1 on a duckdb target."
         )
-    if adapter == "spark" and int(value) > 1:
+    if pool_key == "spark" and int(value) > 1:
         raise ValueError(
             f"{POOL_LIMIT}={value!r}: local Spark's embedded Derby metastore allows one Java "
             "process at a time, so the warehouse pool's limit must be 1 on a spark target."
         )
     return int(value)
+
+
+RAW_DATA_DIR = "SPARK_RAW_DATA_DIR"
+CLUSTER_DIR = "SPARK_CLUSTER_DIR"
+
+
+def spark_raw_data_dir(environ: Mapping[str, str] = os.environ) -> str:
+    """SPARK_RAW_DATA_DIR: where the spark_thrift target's raw parquet lands, as given.
+
+    Every Spark worker must read it: a shared folder, or object storage
+    (s3://..., abfss://...) on a real cluster. Unset: SPARK_CLUSTER_DIR/raw,
+    where scripts/spark-cluster's cluster looks (data/spark-cluster/raw).
+    """
+    value = environ.get(RAW_DATA_DIR, "").strip()
+    if value:
+        return value
+    cluster = environ.get(CLUSTER_DIR, "").strip() or "data/spark-cluster"
+    return f"{cluster.rstrip('/')}/raw"

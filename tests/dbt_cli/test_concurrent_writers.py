@@ -1,4 +1,4 @@
-"""Two dbt runs writing orders_by_month at the same moment, on a server warehouse.
+"""Two dbt runs writing orders_by_month at the same moment, on a server warehouse (Postgres, Spark).
 
 DuckDB has one writer process per file, so there the `warehouse` pool keeps
 runs apart (tests/dagster/test_pool.py). On Postgres, runs in separate
@@ -19,7 +19,11 @@ from harness.oracle import expected_rows, model_rows
 from tests.support.dbt import DBT, dbt_env, dbt_vars, run_dbt
 from tests.support.warehouse import TestWarehouse
 
-pytestmark = pytest.mark.postgres_only
+# On Postgres, and on a Spark cluster through its Thrift server, where each
+# `dbt run`'s insert_overwrite replaces the month's partition folder whole
+# (Spark's dynamic partition overwrite: the job's files are staged, then the
+# month's folder is deleted and the staged one moved in at commit).
+pytestmark = [pytest.mark.postgres_only, pytest.mark.spark(session=False)]
 
 ROUNDS = 3
 

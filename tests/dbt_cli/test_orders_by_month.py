@@ -58,7 +58,7 @@ def test_partition_key_recomputes_its_month_and_leaves_the_others(db: TestWareho
     assert all(row["order_count"] == -1 for row in others.values())
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 @pytest.mark.quick
 def test_no_vars_builds_every_partition_month(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", "orders_by_month"], db)
@@ -95,7 +95,7 @@ def test_date_and_string_vars_agree(db: TestWarehouse, vars_text: str) -> None:
     assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_rerun_is_idempotent(db: TestWarehouse) -> None:
     window = dbt_vars(partition_start="2018-01-01", partition_end="2018-07-01")
     run_dbt(["run", "--select", "orders_by_month", *window], db)
@@ -106,7 +106,7 @@ def test_rerun_is_idempotent(db: TestWarehouse) -> None:
     assert model_rows(db) == first == expected_rows(db, "2018-01-01", "2018-07-01")
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_emptied_month_is_cleared_not_left_stale(db: TestWarehouse) -> None:
     run_march(db)
     assert model_rows(db)[MARCH]["order_count"] > 0

@@ -42,7 +42,7 @@ def test_category_first_run_writes_only_its_method(db: TestWarehouse) -> None:
     assert by_method_rows(db) == expected_by_method(db, ("coupon",))
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_category_recomputes_its_method_and_leaves_the_others(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", BY_METHOD], db)  # every method
     assert by_method_rows(db) == expected_by_method(db)
@@ -85,7 +85,7 @@ def test_cell_first_run_writes_only_its_cell(db: TestWarehouse) -> None:
     assert cell_rows(db) == expected_cells(db, "2018-03-01", "2018-04-01", ("coupon",))
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_cell_recomputes_its_cell_and_leaves_its_row_and_column(db: TestWarehouse) -> None:
     half_year = dbt_vars(partition_start="2018-01-01", partition_end="2018-07-01")
     run_dbt(["run", "--select", CELLS, *half_year], db)
@@ -133,7 +133,7 @@ def test_store_first_run_writes_only_its_store(db: TestWarehouse) -> None:
     assert store_rows(db) == {3: expected_by_store(db)[3]}
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_store_recomputes_its_store_and_leaves_the_others(db: TestWarehouse) -> None:
     run_dbt(["run", "--select", BY_STORE], db)  # every store
     assert store_rows(db) == expected_by_store(db)

@@ -1,5 +1,12 @@
 """How pytest-xdist shares the tests out: every Spark case on one worker, the rest as they come.
 
+Two groups: the local-session cases (`spark`) and the cluster cases
+(`spark_thrift`). The cluster cases need no shared Java process, but one
+worker running them all starts one cluster (about 1.9 GB, 25-40 s) and builds
+one template, where two workers would start and build two; the two groups
+land on different workers, so the local session and the cluster run side by
+side.
+
 Each worker that reaches a Spark test starts a Java process and builds its own
 Spark template (the raw tables and every unpartitioned model: minutes), so
 the Spark cases must run on one worker: one Java process, one template.
@@ -27,18 +34,24 @@ from __future__ import annotations
 
 from xdist.scheduler import LoadGroupScheduling
 
-from tests.support.warehouse import SPARK
+from tests.support.warehouse import SPARK, SPARK_THRIFT
+
+
+def spark_group(nodeid: str) -> str | None:
+    """A test id's Spark group (`spark` or `spark_thrift` among its parameter ids), or None."""
+    if not nodeid.endswith("]") or "[" not in nodeid:
+        return None
+    ids = nodeid[nodeid.rindex("[") + 1 : -1].split("-")
+    return next((group for group in (SPARK, SPARK_THRIFT) if group in ids), None)
 
 
 def is_spark_case(nodeid: str) -> bool:
-    """Whether a test id is a Spark case: `spark` among its parameter ids."""
-    if not nodeid.endswith("]") or "[" not in nodeid:
-        return False
-    return SPARK in nodeid[nodeid.rindex("[") + 1 : -1].split("-")
+    """Whether a test id is a Spark case, on the local session or on the cluster."""
+    return spark_group(nodeid) is not None
 
 
 class SparkOnOneWorker(LoadGroupScheduling):
-    """xdist's loadgroup scheduling with one group: the Spark cases."""
+    """xdist's loadgroup scheduling with two groups: the local Spark cases, the cluster cases."""
 
     def _split_scope(self, nodeid: str) -> str:
-        return SPARK if is_spark_case(nodeid) else nodeid
+        return spark_group(nodeid) or nodeid

@@ -6,7 +6,8 @@ fixtures already put it in os.environ), reads rows with `.query()`, and
 changes data with `.execute()`. DuckDB is the one implementation today; a
 second warehouse is a second class here, its branch in `empty_warehouse`, and
 one more name in `ADAPTERS` (every test with a database then runs on both).
-Spark is the exception: only tests marked `spark` run on it (`SPARK`).
+Spark is the exception: only tests marked `spark` run on it, on the local
+session (`SPARK`) and on a local cluster's Thrift server (`SPARK_THRIFT`).
 Tests about DuckDB itself are marked `duckdb_only` and may read `.path`.
 """
 
@@ -25,6 +26,7 @@ from dagster_project.lib.warehouse import warehouse
 if TYPE_CHECKING:
     from dagster_project.lib.generator import GeneratorConfig
     from harness.postgres_server import PostgresServer
+    from scripts.spark_cluster import Cluster
     from tests.support.spark import SparkMetastore
 
 # The warehouses the tests run against; tests marked duckdb_only skip the others.
@@ -33,6 +35,8 @@ ADAPTERS = ("duckdb", "postgres")
 # each dbt command there costs seconds of fixed Spark work, and CI's budget
 # has room for a dozen, not for the whole parametrized suite.
 SPARK = "spark"
+# ... and on a Spark cluster through its Thrift server (tests/support/spark_thrift.py).
+SPARK_THRIFT = "spark_thrift"
 
 
 class TestWarehouse(Protocol):
@@ -76,7 +80,10 @@ class TestWarehouse(Protocol):
 
 
 def empty_warehouse(
-    adapter: str, name: str, folder: Path, server: PostgresServer | SparkMetastore | None = None
+    adapter: str,
+    name: str,
+    folder: Path,
+    server: PostgresServer | SparkMetastore | Cluster | None = None,
 ) -> TestWarehouse:
     """A new, empty database `name` on `adapter`: a file in `folder`, a database on `server`
     (Postgres), or a schema in `server`'s metastore (Spark)."""
@@ -90,9 +97,13 @@ def empty_warehouse(
         from tests.support.spark import SparkTestWarehouse
 
         return SparkTestWarehouse.create(server, name)  # type: ignore[arg-type]
+    if adapter == SPARK_THRIFT and server is not None:
+        from tests.support.spark_thrift import SparkThriftTestWarehouse
+
+        return SparkThriftTestWarehouse.create(server, name)  # type: ignore[arg-type]
     raise ValueError(
         f"No test warehouse for the adapter {adapter!r}: "
-        f"expected one of {', '.join([*ADAPTERS, SPARK])}."
+        f"expected one of {', '.join([*ADAPTERS, SPARK, SPARK_THRIFT])}."
     )
 
 

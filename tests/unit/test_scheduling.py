@@ -1,4 +1,5 @@
-"""The xdist scheduler's grouping: the Spark cases one group, every other test its own."""
+"""The xdist scheduler's grouping: the local Spark cases one group, the cluster cases another,
+every other test its own."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ def test_spark_cases_are_told_by_their_parameter_id() -> None:
     assert not is_spark_case("tests/x.py::test_y[duckdb]")
     assert not is_spark_case("tests/x.py::test_y[sparkle]")
     assert not is_spark_case("tests/unit/test_warehouse_spark.py::test_pool_limit")
+    assert is_spark_case("tests/x.py::test_y[spark_thrift]")
 
 
 def test_the_spark_cases_share_one_scope_and_the_others_have_their_own() -> None:
     split = SparkOnOneWorker._split_scope
-    ids = ["t.py::a[spark]", "t.py::b[spark]", "t.py::a[duckdb]", "t.py::c"]
-    assert [split(None, i) for i in ids] == ["spark", "spark", "t.py::a[duckdb]", "t.py::c"]
+    ids = ["t.py::a[spark]", "t.py::b[spark]", "t.py::a[spark_thrift]", "t.py::a[duckdb]"]
+    ids.append("t.py::c")
+    assert [split(None, i) for i in ids] == [
+        "spark",
+        "spark",
+        "spark_thrift",
+        "t.py::a[duckdb]",
+        "t.py::c",
+    ]

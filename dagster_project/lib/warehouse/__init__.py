@@ -9,6 +9,7 @@ database, and returns the target's implementation:
     duckdb     dagster_project/lib/warehouse/duckdb.py     (dbt-duckdb)
     postgres   dagster_project/lib/warehouse/postgres.py   (dbt-postgres, psycopg2)
     spark      dagster_project/lib/warehouse/spark.py      (dbt-spark's session, pyspark)
+    spark      dagster_project/lib/warehouse/spark_thrift.py  (method thrift: PyHive)
 
 Each implementation is the only module that imports its database driver, and
 each is imported only when its target is used. What the rest of the project
@@ -47,6 +48,10 @@ def _warehouse(environ: frozenset[tuple[str, str]]) -> Warehouse:
         from dagster_project.lib.warehouse.postgres import PostgresWarehouse
 
         return PostgresWarehouse.from_credentials(target, credentials)
+    if credentials.type == "spark" and credentials.method == "thrift":
+        from dagster_project.lib.warehouse.spark_thrift import SparkThriftWarehouse
+
+        return SparkThriftWarehouse.from_credentials(target, credentials, dict(environ))
     if credentials.type == "spark":
         from dagster_project.lib.warehouse.spark import SparkWarehouse
 
@@ -63,7 +68,7 @@ def set_pool_limit(instance: dg.DagsterInstance, environ: Mapping[str, str] = os
     Pool limits live in the instance's storage, not in dagster.yaml, so
     `scripts/dev` calls this at every start: the limit follows DBT_TARGET.
     """
-    limit = warehouse_pool_limit(warehouse(environ).adapter, environ)
+    limit = warehouse_pool_limit(warehouse(environ).pool_key, environ)
     instance.event_log_storage.set_concurrency_slots(POOL, limit)
     return limit
 

@@ -1,6 +1,6 @@
 """What the Dagster code asks of a warehouse: the `Warehouse` protocol, and what it may raise.
 
-Each implementation (duckdb.py, postgres.py, spark.py) fulfils this protocol;
+Each implementation (duckdb.py, postgres.py, spark.py, spark_thrift.py) fulfils this protocol;
 the package's `warehouse()` chooses one for the dbt target.
 """
 
@@ -29,6 +29,9 @@ class Warehouse(Protocol):
     target: str
     #: dbt's adapter type, e.g. "duckdb" (also the Dagster asset kind of its tables)
     adapter: str
+    #: the key of its `warehouse` pool's default limit in settings.DEFAULT_POOL_LIMITS:
+    #: the adapter, or "spark_thrift" for Spark through a Thrift server (many writers)
+    pool_key: str
     #: where the data lives, for people: a file path or a database URL without password
     location: str
 

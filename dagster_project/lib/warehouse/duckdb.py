@@ -36,6 +36,7 @@ class DuckDBWarehouse:
     path: Path
     settings: dict[str, str] = field(default_factory=dict)
     adapter: str = "duckdb"
+    pool_key: str = "duckdb"
 
     @classmethod
     def from_credentials(cls, target: str, credentials: Any) -> DuckDBWarehouse:

@@ -40,6 +40,7 @@ class PostgresWarehouse:
     database: str
     schema: str
     adapter: str = "postgres"
+    pool_key: str = "postgres"
 
     @classmethod
     def from_credentials(cls, target: str, credentials: Any) -> PostgresWarehouse:

@@ -56,6 +56,7 @@ class SparkWarehouse:
     schema: str
     parameters: dict[str, str] = field(default_factory=dict)
     adapter: str = "spark"
+    pool_key: str = "spark"
 
     @classmethod
     def from_credentials(cls, target: str, credentials: Any) -> SparkWarehouse:
