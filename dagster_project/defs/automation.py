@@ -16,7 +16,10 @@ Two sensors, both running from the start unless AUTOMATION=false
 - `automation` evaluates each model's automation condition
   (dagster_project/lib/automation.py) in the daemon. A tick that requests
   several partitions of an asset becomes one backfill, and the asset's
-  single_run backfill policy makes them one run.
+  single_run backfill policy makes them one run. Its runs carry
+  `dagster/max_retries`: a failed one is re-executed from its failure up to
+  MAX_RETRIES times by Dagster's run retries (run_retries in dagster.yaml),
+  then stays failed with its error.
 """
 
 import dagster as dg
@@ -34,6 +37,9 @@ from dagster_project.lib.warehouse import Unavailable, warehouse
 
 # Where Dagster keeps an asset event's data version (DataVersion's tag).
 DATA_VERSION_TAG = "dagster/data_version"
+# How many times Dagster's run retries (run_retries in dagster_home/dagster.yaml)
+# re-execute a failed automated run from its failure before it stays failed.
+MAX_RETRIES = 2
 
 
 def _status() -> dg.DefaultSensorStatus:
@@ -71,7 +77,9 @@ def raw_changes(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.Ski
             )
         )
     if not events:
-        return dg.SkipReason(" ".join([f"Unchanged: {', '.join(unchanged) or 'none'}.", *unavailable]))
+        return dg.SkipReason(
+            " ".join([f"Unchanged: {', '.join(unchanged) or 'none'}.", *unavailable])
+        )
     context.log.info(f"Changed: {', '.join(event.asset_key.path[-1] for event in events)}")
     return dg.SensorResult(asset_events=events)
 
@@ -94,6 +102,7 @@ automation = dg.AutomationConditionSensorDefinition(
     ),
     default_status=_status(),
     minimum_interval_seconds=settings.automation_interval_seconds(),
+    run_tags={"dagster/max_retries": str(MAX_RETRIES)},
     description=(
         "Evaluates every dbt model's automation condition: what runs by itself "
         "(docs/automation.md)."

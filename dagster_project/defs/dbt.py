@@ -43,6 +43,7 @@ from dagster_project.lib.dbt_vars import (
 from dagster_project.lib.project import dbt_project
 from dagster_project.lib.warehouse import POOL
 
+
 class Translator(DagsterDbtTranslator):
     """dagster-dbt's default translator (groups, owners and keys come from
     meta.dagster), with the source tests as checks rather than observations,

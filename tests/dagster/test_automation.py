@@ -43,7 +43,7 @@ class Ticks:
         self.cursor = None
 
     def tick(self, at: dt.datetime) -> dict[str, set[str | None]]:
-        """Evaluate every condition at `at`; return {asset: requested partitions} (None: unpartitioned)."""
+        """Evaluate every condition at `at`: {asset: requested partitions (None: unpartitioned)}."""
         result = dg.evaluate_automation_conditions(
             defs=defs, instance=self.instance, evaluation_time=at, cursor=self.cursor
         )

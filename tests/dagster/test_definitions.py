@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import dagster as dg
-import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.defs.dbt import unpartitioned_models

@@ -21,7 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -51,11 +51,19 @@ def new_dagster_home(path: Path, storage_url: str | None = None) -> Path:
 
 
 def dagster_env(
-    dagster_home: Path, db: TestWarehouse, storage_url: str | None = None
+    dagster_home: Path,
+    db: TestWarehouse,
+    storage_url: str | None = None,
+    automation: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of a `dagster` or `dg` process that works on `db`."""
+    """The environment of a `dagster` or `dg` process that works on `db`.
+
+    Automation is off (AUTOMATION=false) unless `automation` gives its settings
+    (docs/automation.md): a test about something else sees only its own runs.
+    """
     env = {
         **dbt_env(db),
+        **(automation if automation is not None else {"AUTOMATION": "false"}),
         "DAGSTER_HOME": str(dagster_home),
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         # dg checks that it runs in the project's environment (scripts/bootstrap sets it).
@@ -74,6 +82,7 @@ def running_dagster_dev(
     storage_url: str | None = None,
     timeout: float = 180,
     root: Path | None = None,
+    automation: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a `dg dev` on `db` with this home (and storage).
 
@@ -84,10 +93,11 @@ def running_dagster_dev(
     rewritten under them. As `scripts/dev` does, the dbt manifest is written
     for the target (in a copy) and the `warehouse` pool gets the target's
     limit. The processes run in their own session and are always shut down,
-    politely first, then killed.
+    politely first, then killed. Automation runs only if `automation` gives
+    its settings (`dagster_env`).
     """
     new_dagster_home(dagster_home, storage_url)
-    env = dagster_env(dagster_home, db, storage_url)
+    env = dagster_env(dagster_home, db, storage_url, automation)
     if root is None and warehouse(env).kind != manifest_adapter():
         copy = dagster_home.parent / "repository"  # a restart on this home reuses it
         root = copy if copy.exists() else repository_copy(copy)

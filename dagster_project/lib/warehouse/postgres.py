@@ -126,7 +126,7 @@ class PostgresWarehouse:
         return f"{row['n']}:{row['total']}"
 
     def _read_now(self, table: str, sql: str) -> list[dict[str, Any]]:
-        """Rows of a sensor's read of `table`; Unavailable if the table or the server is not there."""
+        """Rows of a sensor's read of `table`; Unavailable if the table or server is missing."""
         try:
             return self.query(sql)
         except psycopg2.errors.UndefinedTable as error:
