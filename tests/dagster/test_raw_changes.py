@@ -1,6 +1,7 @@
 """The raw_changes sensor: a raw table changed outside Dagster -> a materialization of it.
 
-On every warehouse: the fingerprint is read through the warehouse seam.
+On every warehouse (the late-orders case on Spark too): the fingerprint is read
+through the warehouse seam.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def test_tables_dagster_never_saw_are_reported_once(
     assert second.skip_message.startswith("Unchanged: raw_stores, raw_customers")
 
 
+@pytest.mark.spark
 def test_late_orders_change_raw_orders_only(
     raw_db: TestWarehouse, instance: dg.DagsterInstance
 ) -> None:
