@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import dagster as dg
+import yaml
 
 from dagster_project.definitions import defs
 from dagster_project.defs.dbt import unpartitioned_models
@@ -185,3 +186,20 @@ def test_automation_off_stops_both_sensors() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["STOPPED", "STOPPED"]
+
+
+def test_automated_runs_are_retried_with_a_bound() -> None:
+    """The automation sensor's runs carry dagster/max_retries; both instance configs turn
+    Dagster's run retries on (0 for runs launched by hand) and run monitoring, which
+    fails a run whose worker died with `dg dev`, so its retry runs."""
+    sensor = defs.get_sensor_def("automation")
+    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
+    assert sensor.run_tags == {"dagster/max_retries": "2"}
+    for config in ("dagster.yaml", "postgres/dagster.yaml"):
+        settings = yaml.safe_load((REPO_ROOT / "dagster_home" / config).read_text())
+        assert settings["run_retries"] == {
+            "enabled": True,
+            "max_retries": 0,
+            "retry_on_asset_or_op_failure": True,
+        }, config
+        assert settings["run_monitoring"]["enabled"] is True, config
