@@ -195,8 +195,7 @@ def test_backfill_journey_in_the_browser(
         page.screenshot(path=screenshots / "automation.png")
         page.get_by_role("link", name="raw_changes").first.click()
         page.get_by_text("Latest tick").first.wait_for()
-        page.get_by_text("Skipped").first.wait_for()
-        page.wait_for_timeout(2000)  # the tick timeline draws last
+        page.wait_for_timeout(3000)  # the tick timeline draws last
         page.screenshot(path=screenshots / "automation-ticks.png")
         context.close()
 
