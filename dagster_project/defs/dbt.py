@@ -13,6 +13,9 @@ written it, a failure shows as a failed check on the raw asset, and dbt skips
 what reads the bad table.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -29,7 +32,7 @@ from dagster_project.defs.partitions import (
     payment_method_partitions,
     store_partitions,
 )
-from dagster_project.lib import settings
+from dagster_project.lib import automation, settings
 from dagster_project.lib.dbt_build import dbt_build
 from dagster_project.lib.dbt_vars import (
     dbt_vars_for_cells,
@@ -42,22 +45,31 @@ from dagster_project.lib.project import dbt_project
 from dagster_project.lib.warehouse import warehouse
 from dagster_project.lib.warehouse.contract import POOL
 
-# dagster-dbt's default translator (groups, owners and keys come from
-# meta.dagster), with the source tests as checks rather than observations.
-translator = DagsterDbtTranslator(
-    settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
-)
+
+class Translator(DagsterDbtTranslator):
+    """dagster-dbt's default translator (groups, owners and keys come from
+    meta.dagster), with the source tests as checks rather than observations,
+    and each model's automation condition (dagster_project/lib/automation.py)."""
+
+    def __init__(self, automation_condition: dg.AutomationCondition) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+        self.automation_condition = automation_condition
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
+        return self.automation_condition if dbt_resource_props["resource_type"] == "model" else None
 
 
-def partitioned_dbt_assets(select: str, partitions_def: dg.PartitionsDefinition):
+def partitioned_dbt_assets(
+    select: str, partitions_def: dg.PartitionsDefinition, condition: dg.AutomationCondition
+):
     """`@dbt_assets` for one partitioned model: its partitions, the backfill policy
     of DAGSTER_BACKFILL_POLICY (single_run by default: a backfill of N partitions
-    is one dbt command, docs/settings.md) and the warehouse pool."""
+    is one dbt command, docs/settings.md), the warehouse pool and its automation."""
     return dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         select=select,
-        dagster_dbt_translator=translator,
+        dagster_dbt_translator=Translator(condition),
         partitions_def=partitions_def,
         backfill_policy=settings.backfill_policy(),
         pool=POOL,
@@ -66,13 +78,15 @@ def partitioned_dbt_assets(select: str, partitions_def: dg.PartitionsDefinition)
 
 # Each partitioned model is incremental and has its own @dbt_assets below.
 PARTITIONED_MODELS = "config.materialized:incremental"
+# The months automation rebuilds: the latest AUTOMATION_LOOKBACK_MONTHS.
+MONTHLY = automation.monthly_condition(settings.automation_lookback_months())
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     exclude=PARTITIONED_MODELS,
-    dagster_dbt_translator=translator,
+    dagster_dbt_translator=Translator(automation.unpartitioned_condition()),
     pool=POOL,
 )
 def unpartitioned_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
@@ -96,7 +110,7 @@ class OrdersByMonthConfig(dg.Config):
     )
 
 
-@partitioned_dbt_assets("orders_by_month", monthly_partitions)
+@partitioned_dbt_assets("orders_by_month", monthly_partitions, MONTHLY)
 def orders_by_month_model(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, config: OrdersByMonthConfig
 ):
@@ -131,13 +145,15 @@ def orders_by_month_model(
     yield from dbt_build(context, dbt, dbt_vars_for_window(window), after=add_metadata)
 
 
-@partitioned_dbt_assets("revenue_by_payment_method", payment_method_partitions)
+@partitioned_dbt_assets(
+    "revenue_by_payment_method", payment_method_partitions, automation.category_condition()
+)
 def revenue_by_payment_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Category: revenue_by_payment_method for the run's payment methods."""
     yield from dbt_build(context, dbt, dbt_vars_for_payment_methods(context.partition_keys))
 
 
-@partitioned_dbt_assets("payments_by_month_and_method", month_and_method_partitions)
+@partitioned_dbt_assets("payments_by_month_and_method", month_and_method_partitions, MONTHLY)
 def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Two-dimensional: payments_by_month_and_method for the run's months x methods."""
     keys = context.partition_keys
@@ -147,7 +163,7 @@ def payments_by_month_and_method_model(context: dg.AssetExecutionContext, dbt: D
     yield from dbt_build(context, dbt, dbt_vars)
 
 
-@partitioned_dbt_assets("orders_by_store", store_partitions)
+@partitioned_dbt_assets("orders_by_store", store_partitions, automation.dynamic_condition())
 def orders_by_store_model(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Dynamic: orders_by_store for the run's stores."""
     yield from dbt_build(context, dbt, dbt_vars_for_stores(context.partition_keys))

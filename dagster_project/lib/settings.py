@@ -120,3 +120,43 @@ def spark_raw_data_dir(environ: Mapping[str, str] = os.environ) -> str:
         return value
     cluster = environ.get(CLUSTER_DIR, "").strip() or "data/spark-cluster"
     return f"{cluster.rstrip('/')}/raw"
+
+
+AUTOMATION = "AUTOMATION"
+LOOKBACK_MONTHS = "AUTOMATION_LOOKBACK_MONTHS"
+DEFAULT_LOOKBACK_MONTHS = 3
+AUTOMATION_INTERVAL = "AUTOMATION_INTERVAL_SECONDS"
+DEFAULT_AUTOMATION_INTERVAL = 60
+
+
+def automation(environ: Mapping[str, str] = os.environ) -> bool:
+    """AUTOMATION: true (the default) starts the automation sensors running, false stopped."""
+    value = environ.get(AUTOMATION, "true")
+    word = value.strip().lower()
+    if word in {"true", "1", "yes", "on", ""}:
+        return True
+    if word in {"false", "0", "no", "off"}:
+        return False
+    raise ValueError(f"{AUTOMATION}={value!r}: expected true or false.")
+
+
+def automation_lookback_months(environ: Mapping[str, str] = os.environ) -> int:
+    """AUTOMATION_LOOKBACK_MONTHS: how many of the latest months automation rebuilds (3)."""
+    value = environ.get(LOOKBACK_MONTHS, "").strip() or str(DEFAULT_LOOKBACK_MONTHS)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"{LOOKBACK_MONTHS}={environ.get(LOOKBACK_MONTHS)!r}: expected a whole number of "
+            "months, 1 or more (1: the last complete month only)."
+        )
+    return int(value)
+
+
+def automation_interval_seconds(environ: Mapping[str, str] = os.environ) -> int:
+    """AUTOMATION_INTERVAL_SECONDS: how often the automation sensors run (60)."""
+    value = environ.get(AUTOMATION_INTERVAL, "").strip() or str(DEFAULT_AUTOMATION_INTERVAL)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"{AUTOMATION_INTERVAL}={environ.get(AUTOMATION_INTERVAL)!r}: expected a whole "
+            "number of seconds, 1 or more."
+        )
+    return int(value)

@@ -1,14 +1,14 @@
-"""The code location loads with the expected graph, policies, pool, sensor and schedule."""
+"""The code location loads with the expected graph, policies, pool, sensors and automation."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
 
 import dagster as dg
 import pytest
+import yaml
 
 from dagster_project.definitions import defs
 from dagster_project.defs.dbt import unpartitioned_models
@@ -19,7 +19,6 @@ from dagster_project.defs.partitions import (
     store_partitions,
 )
 from dagster_project.defs.raw import raw_tables
-from dagster_project.defs.schedules import orders_by_month_schedule
 from dagster_project.defs.sensors import new_stores
 from dagster_project.lib.project import REPO_ROOT
 from dagster_project.lib.settings import BACKFILL_POLICY
@@ -160,20 +159,52 @@ def test_every_writer_is_in_the_warehouse_pool() -> None:
         assert assets_def.op.pool == POOL, assets_def.op.name
 
 
-@pytest.mark.parametrize(
-    ("tick", "partition"),
-    [
-        (dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.UTC), "2026-10-01"),
-        (dt.datetime(2019, 1, 1, 0, 0, tzinfo=dt.UTC), "2018-12-01"),
-    ],
-)
-def test_monthly_schedule_requests_the_previous_complete_month(
-    tick: dt.datetime, partition: str
-) -> None:
-    assert orders_by_month_schedule.cron_schedule == "0 0 1 * *"
-    context = dg.build_schedule_context(scheduled_execution_time=tick)
-    [request] = orders_by_month_schedule.evaluate_tick(context).run_requests
-    assert request.partition_key == partition
-    assert defs.get_schedule_def("orders_by_month_monthly_schedule").job_name == (
-        "orders_by_month_monthly"
+def test_automation_replaces_the_schedule() -> None:
+    """One mechanism builds a closing month: automation (tests/dagster/test_automation.py)."""
+    assert not list(defs.schedules or [])
+    sensor = defs.get_sensor_def("automation")
+    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert defs.get_sensor_def("raw_changes").default_status == dg.DefaultSensorStatus.RUNNING
+    graph = defs.resolve_asset_graph()
+    automated = {
+        name.to_user_string()
+        for name in graph.get_all_asset_keys()
+        if graph.get(name).automation_condition is not None
+    }
+    assert automated == {
+        "stg_customers", "stg_orders", "stg_payments", "stg_stores", "orders", "customers",
+        *PARTITIONED,
+    }  # fmt: skip
+
+
+def test_automation_off_stops_both_sensors() -> None:
+    """AUTOMATION=false: both sensors start stopped (the definitions read it at load)."""
+    code = (
+        "from dagster_project.definitions import defs\n"
+        "print(defs.get_sensor_def('automation').default_status.value,"
+        " defs.get_sensor_def('raw_changes').default_status.value)"
     )
+    env = {**os.environ, "AUTOMATION": "false"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["STOPPED", "STOPPED"]
+
+
+def test_automated_runs_are_retried_with_a_bound() -> None:
+    """The automation sensor's runs carry dagster/max_retries; both instance configs turn
+    Dagster's run retries on (0 for runs launched by hand) and run monitoring, which
+    fails a run whose worker died with `dg dev`, so its retry runs."""
+    sensor = defs.get_sensor_def("automation")
+    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
+    assert sensor.run_tags == {"dagster/max_retries": "2"}
+    for config in ("dagster.yaml", "postgres/dagster.yaml"):
+        settings = yaml.safe_load((REPO_ROOT / "dagster_home" / config).read_text())
+        assert settings["run_retries"] == {
+            "enabled": True,
+            "max_retries": 0,
+            "retry_on_asset_or_op_failure": True,
+        }, config
+        assert settings["run_monitoring"]["enabled"] is True, config

@@ -10,7 +10,6 @@ import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.defs.dbt import orders_by_month_model
-from dagster_project.defs.schedules import orders_by_month_job
 from harness.oracle import expected_rows, model_rows
 from tests.support.dagster import RANGE_END, RANGE_START
 from tests.support.warehouse import DuckDBTestWarehouse
@@ -22,6 +21,11 @@ ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
 
 def monthly_job() -> dg.JobDefinition:
     """orders_by_month's job, importable by reference (re-execution needs that)."""
+    orders_by_month_job = dg.define_asset_job(
+        "orders_by_month",
+        selection=[orders_by_month_model],
+        partitions_def=orders_by_month_model.partitions_def,
+    )
     return dg.Definitions(
         assets=[orders_by_month_model],
         jobs=[orders_by_month_job],

@@ -11,7 +11,7 @@ import fcntl
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT
@@ -22,10 +22,18 @@ from tests.support.warehouse import TestWarehouse
 
 
 def dagster_env(
-    dagster_home: Path, db: TestWarehouse, storage_url: str | None = None
+    dagster_home: Path,
+    db: TestWarehouse,
+    storage_url: str | None = None,
+    automation: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of a `dagster` or `dg` process that works on `db`."""
-    return dagster_process_env(dbt_env(db), dagster_home, storage_url)
+    """The environment of a `dagster` or `dg` process that works on `db`.
+
+    Automation is off (AUTOMATION=false) unless `automation` gives its settings
+    (docs/automation.md): a test about something else sees only its own runs.
+    """
+    base = {**dbt_env(db), **(automation if automation is not None else {"AUTOMATION": "false"})}
+    return dagster_process_env(base, dagster_home, storage_url)
 
 
 @contextlib.contextmanager
@@ -36,6 +44,7 @@ def running_dagster_dev(
     storage_url: str | None = None,
     timeout: float = 180,
     root: Path | None = None,
+    automation: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a `dg dev` on `db` with this home (and storage).
 
@@ -45,10 +54,11 @@ def running_dagster_dev(
     too, so the shared dbt_project/target the other tests read is never
     rewritten under them. As `scripts/dev` does, the dbt manifest is written
     for the target (in a copy) and the `warehouse` pool gets the target's
-    limit (harness/dg_dev.py).
+    limit (harness/dg_dev.py). Automation runs only if `automation` gives its
+    settings (`dagster_env`).
     """
     new_dagster_home(dagster_home, storage_url)
-    env = dagster_env(dagster_home, db, storage_url)
+    env = dagster_env(dagster_home, db, storage_url, automation)
     if root is None and warehouse(env).adapter != manifest_adapter():
         copy = dagster_home.parent / "repository"  # a restart on this home reuses it
         root = copy if copy.exists() else repository_copy(copy)

@@ -102,7 +102,11 @@ def test_backfill_journey_in_the_browser(
     home = tmp_path / "dagster_home"
     build_warehouse(home, raw_db)
 
-    with running_dagster_dev(home, raw_db, tmp_path / "dagster_dev.log") as url:
+    # Automation on, as scripts/dev starts it (its sensors every 5 s, so they tick
+    # during the journey): the pages below show only the journey's own backfill.
+    automation = {"AUTOMATION": "true", "AUTOMATION_INTERVAL_SECONDS": "5"}
+    log = tmp_path / "dagster_dev.log"
+    with running_dagster_dev(home, raw_db, log, automation=automation) as url:
         context = browser.new_context(viewport=VIEWPORT)
         context.add_init_script(SKIP_COMMUNITY_DIALOG)
         page = context.new_page()
@@ -182,6 +186,18 @@ def test_backfill_journey_in_the_browser(
         page.get_by_text(f"{CHECKS} / {CHECKS} Passed").wait_for()
         page.wait_for_timeout(1000)  # let the graph settle its layout
         page.screenshot(path=screenshots / "asset-graph.png")
+
+        # Automation: its two sensors running, and raw_changes' ticks (nothing
+        # changed outside Dagster, so each one skipped).
+        page.goto(f"{url}/automation")
+        page.get_by_role("link", name="raw_changes").first.wait_for()
+        page.get_by_text("Automation condition sensor").first.wait_for()
+        page.wait_for_timeout(3000)  # the status column loads after the list
+        page.screenshot(path=screenshots / "automation.png")
+        page.get_by_role("link", name="raw_changes").first.click()
+        page.get_by_text("Latest tick").first.wait_for()
+        page.wait_for_timeout(3000)  # the tick timeline draws last
+        page.screenshot(path=screenshots / "automation-ticks.png")
         context.close()
 
     assert model_rows(raw_db) == expected_rows(raw_db, "2018-01-01", "2018-05-01")

@@ -55,3 +55,36 @@ def test_keep_invocation_targets_rejects_nonsense() -> None:
     assert settings.keep_invocation_targets({settings.KEEP_TARGETS: "3"}) == 3
     with pytest.raises(ValueError, match="DBT_KEEP_INVOCATION_TARGETS='-1'"):
         settings.keep_invocation_targets({settings.KEEP_TARGETS: "-1"})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, True), ("", True), ("true", True), ("on", True), ("false", False), ("off", False)],
+)
+def test_automation(value: str | None, expected: bool) -> None:
+    environ = {} if value is None else {settings.AUTOMATION: value}
+    assert settings.automation(environ) is expected
+
+
+def test_bad_automation_names_the_value() -> None:
+    with pytest.raises(ValueError, match="AUTOMATION='sometimes': expected true or false"):
+        settings.automation({settings.AUTOMATION: "sometimes"})
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 3), ("", 3), ("1", 1), ("12", 12)])
+def test_automation_lookback_months(value: str | None, expected: int) -> None:
+    environ = {} if value is None else {settings.LOOKBACK_MONTHS: value}
+    assert settings.automation_lookback_months(environ) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "three", "2.5"])
+def test_bad_automation_lookback_names_the_value(value: str) -> None:
+    with pytest.raises(ValueError, match=f"AUTOMATION_LOOKBACK_MONTHS='{value}': expected a whole"):
+        settings.automation_lookback_months({settings.LOOKBACK_MONTHS: value})
+
+
+def test_automation_interval_seconds() -> None:
+    assert settings.automation_interval_seconds({}) == settings.DEFAULT_AUTOMATION_INTERVAL
+    assert settings.automation_interval_seconds({settings.AUTOMATION_INTERVAL: "5"}) == 5
+    with pytest.raises(ValueError, match="AUTOMATION_INTERVAL_SECONDS='0'"):
+        settings.automation_interval_seconds({settings.AUTOMATION_INTERVAL: "0"})

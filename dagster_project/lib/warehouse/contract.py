@@ -54,6 +54,11 @@ class Warehouse(Protocol):
         """The ids in raw_stores, as text, without waiting; raise Unavailable if it can't now."""
         ...
 
+    def fingerprint(self, table: str) -> str:
+        """A short text that changes when `table`'s rows change (its data version), read
+        without waiting and without holding the warehouse; raise Unavailable if it can't now."""
+        ...
+
     def failure_message(self, error_text: str) -> str | None:
         """One sentence for a user if a dbt error is this warehouse's known trouble, else None."""
         ...

@@ -73,19 +73,29 @@ class DuckDBWarehouse:
         return rows[0]["found"] > 0
 
     def store_ids(self) -> list[str]:
+        rows = self._read_now("raw_stores", "select id from raw_stores order by id")
+        return [str(row[0]) for row in rows]
+
+    def fingerprint(self, table: str) -> str:
+        # Every row's hash (the row as a struct), summed: order does not matter.
+        sql = f"select count(*), coalesce(sum(hash({table})), 0) from {table}"
+        ((count, total),) = self._read_now(table, sql)
+        return f"{count}:{total}"
+
+    def _read_now(self, table: str, sql: str) -> list[tuple]:
+        """Rows of a sensor's read of `table`: read-only, closed at once, never waiting."""
         if not self.path.exists():
             raise Unavailable(f"{self.path} does not exist yet: materialize the raw tables first.")
         try:
             # Not the resource: it retries a locked file for more than a minute,
-            # and a sensor tick should not wait. Read-only, closed at once.
+            # and a sensor tick should not wait (nor hold the file a run wants).
             with duckdb.connect(str(self.path), read_only=True) as con:
-                rows = con.execute("select id from raw_stores order by id").fetchall()
+                return con.execute(sql).fetchall()
         except duckdb.CatalogException as error:
-            raise Unavailable(f"{self.path} has no raw_stores table yet.") from error
+            raise Unavailable(f"{self.path} has no {table} table yet.") from error
         except duckdb.IOException as error:
             message = f"{self.path} is locked by a writer, trying next tick: {error}"
             raise Unavailable(message) from error
-        return [str(row[0]) for row in rows]
 
     def failure_message(self, error_text: str) -> str | None:
         match = _LOCK.search(error_text)

@@ -117,13 +117,23 @@ class PostgresWarehouse:
         return bool(rows[0]["found"])
 
     def store_ids(self) -> list[str]:
+        rows = self._read_now("raw_stores", "select id from raw_stores order by id")
+        return [str(row["id"]) for row in rows]
+
+    def fingerprint(self, table: str) -> str:
+        # Every row's hash (the row as text), summed: order does not matter.
+        sql = f"select count(*) as n, coalesce(sum(hashtext(t::text)), 0) as total from {table} t"
+        (row,) = self._read_now(table, sql)
+        return f"{row['n']}:{row['total']}"
+
+    def _read_now(self, table: str, sql: str) -> list[dict[str, Any]]:
+        """Rows of a sensor's read of `table`; Unavailable if the table or server is missing."""
         try:
-            rows = self.query("select id from raw_stores order by id")
+            return self.query(sql)
         except psycopg2.errors.UndefinedTable as error:
-            raise Unavailable(f"{self.location} has no raw_stores table yet.") from error
+            raise Unavailable(f"{self.location} has no {table} table yet.") from error
         except psycopg2.OperationalError as error:
             raise Unavailable(f"{self.location} is not reachable now: {error}") from error
-        return [str(row["id"]) for row in rows]
 
     def failure_message(self, error_text: str) -> str | None:
         if _UNREACHABLE.search(error_text) is None:

@@ -147,21 +147,31 @@ class SparkWarehouse:
         return self.table_dir(name).is_dir()
 
     def store_ids(self) -> list[str]:
-        # The sensor runs in the long-lived code server, which must not hold
-        # the metastore: raw_stores' own parquet files, read with DuckDB.
+        rows = self._read_parquet("raw_stores", "select id from read_parquet(?) order by id")
+        return [str(row[0]) for row in rows]
+
+    def fingerprint(self, table: str) -> str:
+        # Every row's hash (the row as a struct), summed: order and file layout do not matter.
+        sql = "select count(*), coalesce(sum(hash(t)), 0) from read_parquet(?) as t"
+        ((count, total),) = self._read_parquet(table, sql)
+        return f"{count}:{total}"
+
+    def _read_parquet(self, table: str, sql: str) -> list[tuple]:
+        """Rows of `sql` over `table`'s own parquet files (its `read_parquet(?)`), read with DuckDB.
+
+        Sensors run in the long-lived code server, which must not hold the
+        metastore (one Java process per metastore), so they read the files.
+        """
         import duckdb
 
-        folder = self.table_dir("raw_stores")
+        folder = self.table_dir(table)
         if not any(folder.glob("*.parquet")):
-            raise Unavailable(f"{folder} holds no raw_stores table yet.")
+            raise Unavailable(f"{folder} holds no {table} table yet.")
         try:
             with duckdb.connect() as con:
-                rows = con.execute(
-                    "select id from read_parquet(?) order by id", [str(folder / "*.parquet")]
-                ).fetchall()
+                return con.execute(sql, [str(folder / "*.parquet")]).fetchall()
         except duckdb.Error as error:  # files replaced while read: the raw tables are rewritten
             raise Unavailable(f"{folder} is being rewritten, trying next tick: {error}") from error
-        return [str(row[0]) for row in rows]
 
     def release_dbt_resources(self) -> None:
         """Stop the session dbt-spark started in this process (its memory, not the Java process)."""
