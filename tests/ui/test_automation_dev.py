@@ -27,8 +27,8 @@ from dagster_project.defs.partitions import monthly_partitions
 from dagster_project.lib.generator import RAW_TABLES
 from dagster_project.lib.warehouse import warehouse
 from harness.dg_dev import graphql, run_backfill
+from harness.oracle import expected_rows, model_rows
 from tests.support.dagster_dev import running_dagster_dev
-from tests.support.expected import expected_rows, model_rows
 from tests.support.warehouse import TestWarehouse
 
 pytestmark = pytest.mark.e2e
