@@ -183,13 +183,23 @@ class SparkThriftWarehouse:
         return any(row["tableName"] == name for row in rows)
 
     def store_ids(self) -> list[str]:
+        rows = self._read_raw("raw_stores", "select id from raw_stores order by id")
+        return [str(row["id"]) for row in rows]
+
+    def fingerprint(self, table: str) -> str:
+        # Every row's hash (the row as a struct), summed: order and file layout do not matter.
+        sql = f"select count(*) as n, coalesce(sum(hash(struct(*))), 0) as total from {table}"
+        (row,) = self._read_raw(table, sql)
+        return f"{row['n']}:{row['total']}"
+
+    def _read_raw(self, table: str, sql: str) -> list[dict[str, Any]]:
+        """Rows of a sensor's read of a raw table; Unavailable while the table is not there."""
         try:
-            rows = self.query("select id from raw_stores order by id")
+            return self.query(sql)
         except hive.OperationalError as error:
             if _NO_TABLE.search(str(error)):
-                raise Unavailable(f"{self.location} has no raw_stores table yet.") from error
+                raise Unavailable(f"{self.location} has no {table} table yet.") from error
             raise
-        return [str(row["id"]) for row in rows]
 
     def failure_message(self, error_text: str) -> str | None:
         if _UNREACHABLE.search(error_text) is None:
