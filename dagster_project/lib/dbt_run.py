@@ -12,7 +12,7 @@ function of `dagster_project.lib.dbt_vars`) and calls `dbt_build`, which
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -30,15 +30,18 @@ def dbt_build(
     *,
     full_refresh: bool = False,
     exclude: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection with `dbt_vars`; yields its Dagster events.
 
     `exclude`: what this run must never build or test, even when dagster-dbt
     subsets the run (it then selects by name and drops the `@dbt_assets`
     exclude, and dbt's indirect selection adds every test with a selected
-    parent).
+    parent). `extra_args` go to dbt as given (a microbatch model's event-time flags).
     """
-    args = dbt_build_args(dbt_vars, full_refresh=full_refresh, exclude=exclude)
+    args = dbt_build_args(
+        dbt_vars, full_refresh=full_refresh, exclude=exclude, extra_args=extra_args
+    )
     invocation = dbt.cli(args, context=context)
     # Held until dbt has finished, so each partition's numbers can be read
     # before the Output that carries them is handed to Dagster. If dbt fails,
