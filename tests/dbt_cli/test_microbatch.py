@@ -1,4 +1,4 @@
-"""The dbt CLI path of orders_by_month_microbatch: `dbt run --event-time-start ... --event-time-end ...`.
+"""The dbt CLI path of orders_by_month_microbatch: `dbt run --event-time-start/--event-time-end`.
 
 The same guarantees as orders_by_month (tests/dbt_cli/test_orders_by_month.py),
 from dbt's microbatch strategy; expected numbers from tests/support/expected.py.

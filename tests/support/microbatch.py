@@ -1,4 +1,4 @@
-"""What the microbatch tests share: the model's rows, its runs, and a month that breaks its batch."""
+"""What the microbatch tests share: the model's rows, its runs, a month that breaks its batch."""
 
 from __future__ import annotations
 
@@ -48,9 +48,10 @@ def materialize_microbatch(
 ) -> dg.ExecuteInJobResult:
     """One Dagster run of the microbatch asset: the month `first`, or first..last (both
     included) as a single-run backfill."""
+    assets_def = orders_by_month_microbatch_model
     if last is None:
-        return materialize(orders_by_month_microbatch_model, instance, partition_key=first, **kwargs)
-    return materialize(orders_by_month_microbatch_model, instance, key_range=(first, last), **kwargs)
+        return materialize(assets_def, instance, partition_key=first, **kwargs)
+    return materialize(assets_def, instance, key_range=(first, last), **kwargs)
 
 
 def break_month(db: TestWarehouse, day: str) -> None:
