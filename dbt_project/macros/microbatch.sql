@@ -68,7 +68,8 @@
         end, and text that is not a date; it would round a mid-month time
         out to whole months and build months before `begin` or after the last
         complete month, as rows of zeros. So: both first instants of a month
-        (UTC), from partitions_start_date up to the current month.
+        (UTC), from partitions_start_date up to the current month. And not
+        with --full-refresh, which would recreate the table with only them.
     -#}
     {%- set first = modules.datetime.date.fromisoformat(var('partitions_start_date') | string) -%}
     {%- set current = modules.datetime.datetime.now(modules.pytz.utc).date().replace(day=1) -%}
@@ -77,6 +78,12 @@
         {%- set moment = invocation_args_dict.get(name) -%}
         {%- if moment is string -%}
             {%- set moment = modules.datetime.datetime.fromisoformat(moment) -%}
+        {%- endif -%}
+        {%- if moment is not none and flags.FULL_REFRESH -%}
+            {{ exceptions.raise_compiler_error(
+                "Invalid --" ~ name | replace('_', '-') ~ " " ~ moment.isoformat()
+                ~ " with --full-refresh: it recreates the table, which would then hold"
+                ~ " only these months; run --full-refresh without event-time flags.") }}
         {%- endif -%}
         {%- if moment is not none and (moment.time() != modules.datetime.time(0)
             or moment.day != 1 or moment.date() < first or moment.date() > current) -%}

@@ -160,6 +160,11 @@ def test_without_flags_dbt_builds_up_to_now_then_only_the_last_months(db: TestWa
             event_time("2018-03-01", "2099-01-01"),
             "Invalid --event-time-end 2099-01-01T00:00:00: expected the first day of a month",
         ),
+        # A full refresh recreates the table: with flags it would hold only their months.
+        (
+            ["--full-refresh", *event_time("2018-03-01", "2018-04-01")],
+            "Invalid --event-time-start 2018-03-01T00:00:00 with --full-refresh",
+        ),
     ],
 )
 def test_bad_or_half_given_flags_are_refused_and_change_nothing(
