@@ -26,7 +26,8 @@ from typing import Any
 
 from dagster_project.lib.project import REPO_ROOT
 from dagster_project.lib.settings import warehouse_pool_limit
-from dagster_project.lib.warehouse import POOL, warehouse
+from dagster_project.lib.warehouse import warehouse
+from dagster_project.lib.warehouse.contract import POOL
 
 BIN = Path(sys.executable).parent
 DG = BIN / "dg"

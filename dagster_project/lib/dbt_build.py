@@ -14,7 +14,7 @@ function of `dagster_project.lib.dbt_vars`) and calls `dbt_build`, which
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -32,19 +32,22 @@ def dbt_build(
     full_refresh: bool = False,
     exclude: str | None = None,
     after: Callable[[], None] | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection with `dbt_vars`; yields its Dagster events.
 
     `exclude`: what this run must never build or test, even when dagster-dbt
     subsets the run (it then selects by name and drops the `@dbt_assets`
     exclude, and dbt's indirect selection adds every test with a selected
-    parent).
+    parent). `extra_args` go to dbt as given (a microbatch model's event-time flags).
 
     `after`: called once dbt has succeeded, before any of its events is
     yielded, so metadata it adds (`context.add_asset_metadata`) lands on this
     run's materializations.
     """
-    args = dbt_build_args(dbt_vars, full_refresh=full_refresh, exclude=exclude)
+    args = dbt_build_args(
+        dbt_vars, full_refresh=full_refresh, exclude=exclude, extra_args=extra_args
+    )
     invocation = dbt.cli(args, context=context)
     # Held until dbt has finished, so `after` can read what dbt wrote before
     # the Output its metadata joins is handed to Dagster. If dbt fails,

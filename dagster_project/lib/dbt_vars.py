@@ -8,6 +8,7 @@ build more or fewer partitions than the run asks for.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,6 +33,28 @@ def dbt_vars_for_window(window: dg.TimeWindow) -> dict[str, str]:
     if start >= end:
         raise ValueError(f"Partition window [{start.isoformat()}, {end.isoformat()}) is empty.")
     return {"partition_start": start.date().isoformat(), "partition_end": end.date().isoformat()}
+
+
+def event_time_args(window: dg.TimeWindow) -> list[str]:
+    """`--event-time-start/--event-time-end` for a microbatch model: the window's months.
+
+    dbt reads the two flags as UTC and builds one batch per month of
+    [start, end); the window must be whole months in UTC, checked as for the
+    vars. Dates alone, as a user types them (`--event-time-start 2018-03-01`).
+    """
+    utc = dg.TimeWindow(_utc(window.start), _utc(window.end))
+    dates = dbt_vars_for_window(utc)
+    return [
+        "--event-time-start",
+        dates["partition_start"],
+        "--event-time-end",
+        dates["partition_end"],
+    ]
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # dbt takes a time without a zone as UTC; so does this.
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def dbt_vars_for_payment_methods(keys: Sequence[str]) -> dict[str, list[str]]:
@@ -78,15 +101,20 @@ def dbt_vars_for_stores(keys: Sequence[str]) -> dict[str, list[int]]:
 
 
 def dbt_build_args(
-    dbt_vars: Mapping[str, Any] | None, *, full_refresh: bool = False, exclude: str | None = None
+    dbt_vars: Mapping[str, Any] | None,
+    *,
+    full_refresh: bool = False,
+    exclude: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> list[str]:
     """`dbt build` arguments for a run: its vars, or --full-refresh without vars.
 
     Unit tests check the SQL's logic, not the data: CI runs them, so runs
     from Dagster skip them. The data tests still run, as asset checks.
     `exclude` is a dbt selection kept out of the run whatever Dagster selects.
+    `extra_args` are passed as given (e.g. `event_time_args()`).
     """
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    args = ["build", "--exclude-resource-type", "unit_test", *extra_args]
     if exclude is not None:
         args += ["--exclude", exclude]
     if full_refresh:

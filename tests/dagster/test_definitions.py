@@ -26,6 +26,7 @@ from dagster_project.lib.warehouse.contract import POOL
 
 PARTITIONED = (
     "orders_by_month",
+    "orders_by_month_microbatch",
     "revenue_by_payment_method",
     "payments_by_month_and_method",
     "orders_by_store",
@@ -55,6 +56,7 @@ def test_asset_keys_groups_and_deps() -> None:
         "orders": ("marts", {"stg_orders", "stg_payments"}),
         "customers": ("marts", {"stg_customers", "orders"}),
         "orders_by_month": ("marts", {"stg_orders", "stg_payments"}),
+        "orders_by_month_microbatch": ("microbatch", {"stg_orders", "stg_payments"}),
         "revenue_by_payment_method": ("marts", {"stg_payments"}),
         "payments_by_month_and_method": ("marts", {"stg_orders", "stg_payments"}),
         "orders_by_store": ("marts", {"stg_stores", "stg_orders", "stg_payments"}),
@@ -76,6 +78,8 @@ def test_each_partition_type_has_its_one_model() -> None:
     }
     assert partitioned == {
         "orders_by_month": monthly_partitions,
+        # The same months, built by dbt's microbatch strategy (docs/microbatch.md).
+        "orders_by_month_microbatch": monthly_partitions,
         "revenue_by_payment_method": payment_method_partitions,
         "payments_by_month_and_method": month_and_method_partitions,
         "orders_by_store": store_partitions,

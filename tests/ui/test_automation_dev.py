@@ -58,7 +58,7 @@ LOCATION = (
 @pytest.fixture
 def storage_url(db: TestWarehouse) -> Iterator[str | None]:
     """Dagster's storage: SQLite in DAGSTER_HOME on DuckDB; on Postgres, a database of its own."""
-    if db.kind != "postgres":
+    if db.adapter != "postgres":
         yield None
         return
     server, name = db.server, f"{db.database}_dagster"
