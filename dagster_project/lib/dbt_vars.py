@@ -1,6 +1,6 @@
 """dbt vars and arguments for Dagster partitions: pure functions, the one bridge.
 
-Each partition kind's run becomes the dbt vars of the partition contract
+Each partition type's run becomes the dbt vars of the partition contract
 (dbt_project/macros/partition_window.sql, partition_vars.sql), which dbt
 validates again: these functions refuse what they can't express rather than
 build more or fewer partitions than the run asks for.
