@@ -1,4 +1,4 @@
-"""Two dbt runs writing orders_by_month at the same moment, on a server warehouse (Postgres, Spark).
+"""Two dbt runs writing orders_by_month at the same moment, on a server warehouse.
 
 DuckDB has one writer process per file, so there the `warehouse` pool keeps
 runs apart (tests/dagster/test_pool.py). On Postgres, runs in separate
@@ -22,7 +22,13 @@ from tests.support.warehouse import TestWarehouse
 # On Postgres, and on a Spark cluster through its Thrift server, where each
 # `dbt run`'s insert_overwrite replaces the month's partition folder whole
 # (Spark's dynamic partition overwrite: the job's files are staged, then the
-# month's folder is deleted and the staged one moved in at commit).
+# month's folder is deleted and the staged one moved in at commit; each job
+# stages in a folder of its own, .spark-staging-<job id>). With the `append`
+# strategy instead, the same-month test fails: both jobs write in the table's
+# one _temporary folder, and the first commit deletes it under the second
+# ("_temporary/0 does not exist"). Spark has no lock around the delete and the
+# move: two commits within the same milliseconds could still interleave
+# (docs/spark-cluster.md).
 pytestmark = [pytest.mark.postgres_only, pytest.mark.spark(session=False)]
 
 ROUNDS = 3
