@@ -55,8 +55,9 @@ def materialize_microbatch(
 
 
 def break_month(db: TestWarehouse, day: str) -> None:
-    """Add an order on `day` whose payments overflow its month's revenue: that month's batch
-    fails (a cast to decimal(18, 2) on every warehouse), the other months' do not."""
+    """Add an order on `day` whose payments overflow its month's revenue: on DuckDB and
+    Postgres that month's batch fails (the cast to decimal(18, 2)), the others' do not.
+    On local Spark the same rows do not fail the batch."""
     db.execute(
         "insert into raw_orders (id, user_id, order_date, status, store_id) values "
         f"({BROKEN_ORDER_ID}, 1, cast('{day}' as date), 'completed', 1)",
