@@ -188,7 +188,7 @@ def test_backfill_journey_in_the_browser(
         page.screenshot(path=screenshots / "asset-graph.png")
 
         # Automation: its two sensors running, and raw_changes' ticks (nothing
-        # changed outside Dagster, so each one skipped).
+        # changed outside Dagster, so none reported a change).
         page.goto(f"{url}/automation")
         page.get_by_role("link", name="raw_changes").first.wait_for()
         page.get_by_text("Automation condition sensor").first.wait_for()
