@@ -121,7 +121,11 @@ class SparkThriftTestWarehouse:
 
     def _run(self, *statements: str) -> list[dict[str, Any]]:
         """Statements in order on one connection; the last one's rows, as dicts."""
+        # The spark extra's PyHive, imported when a cluster case runs: conftest
+        # imports this module in every test run.
         from pyhive import hive
+
+        from dagster_project.lib.warehouse.spark_thrift import rows_as_dicts
 
         with (
             closing(hive.connect(host="127.0.0.1", port=self.cluster.thrift_port)) as con,
@@ -130,7 +134,7 @@ class SparkThriftTestWarehouse:
             rows: list[dict[str, Any]] = []
             for statement in statements:
                 cursor.execute(statement)
-                rows = _rows(cursor) if cursor.description else []
+                rows = rows_as_dicts(cursor) if cursor.description else []
             return rows
 
     def query(self, sql: str) -> list[dict[str, Any]]:
@@ -238,18 +242,3 @@ def _partition_columns(details: list[dict[str, Any]]) -> list[str]:
             break
         columns.append(name)
     return columns
-
-
-def _rows(cursor: Any) -> list[dict[str, Any]]:
-    """Rows as dicts; Spark's DATE as a date (PyHive passes it as text)."""
-    import datetime as dt
-
-    names = [column[0] for column in cursor.description]
-    dates = [column[1] == "DATE_TYPE" for column in cursor.description]
-    return [
-        {
-            name: dt.date.fromisoformat(value) if is_date and value is not None else value
-            for name, is_date, value in zip(names, dates, row, strict=True)
-        }
-        for row in cursor.fetchall()
-    ]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -53,18 +52,6 @@ query Ticks($selector: SensorSelector!) {
 LOCATION = (
     "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
 )
-
-
-@pytest.fixture
-def storage_url(db: TestWarehouse) -> Iterator[str | None]:
-    """Dagster's storage: SQLite in DAGSTER_HOME on DuckDB; on Postgres, a database of its own."""
-    if db.adapter != "postgres":
-        yield None
-        return
-    server, name = db.server, f"{db.database}_dagster"
-    server.create_database(name)
-    yield f"postgresql+psycopg2://{server.user}@/{name}?host={server.folder}"
-    server.drop_database(name)
 
 
 @pytest.mark.every_warehouse

@@ -9,7 +9,6 @@ reads the partition status back from that storage.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -36,19 +35,6 @@ PARTITION_STATUS = """
   }
 }
 """
-
-
-@pytest.fixture
-def storage_url(db: TestWarehouse) -> Iterator[str | None]:
-    """Dagster's storage: None (SQLite in DAGSTER_HOME) on DuckDB; on Postgres, a
-    database of its own on the warehouse's server, as dagster-postgres wants it."""
-    if db.adapter != "postgres":
-        yield None
-        return
-    server, name = db.server, f"{db.database}_dagster"
-    server.create_database(name)
-    yield f"postgresql+psycopg2://{server.user}@/{name}?host={server.folder}"
-    server.drop_database(name)
 
 
 @pytest.mark.every_warehouse

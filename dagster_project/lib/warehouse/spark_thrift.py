@@ -133,7 +133,7 @@ class SparkThriftWarehouse:
             rows: list[dict[str, Any]] = []
             for statement in statements:
                 cursor.execute(statement)
-                rows = _rows(cursor) if cursor.description else []
+                rows = rows_as_dicts(cursor) if cursor.description else []
             return rows
 
     def write_raw(self, config: GeneratorConfig, step: Step | None = None) -> dict[str, int]:
@@ -211,7 +211,7 @@ class SparkThriftWarehouse:
         and the Spark session they used lives in the server, not in this process."""
 
 
-def _rows(cursor: Any) -> list[dict[str, Any]]:
+def rows_as_dicts(cursor: Any) -> list[dict[str, Any]]:
     """The cursor's rows as dicts; dates as dates (PyHive passes Spark's DATE as text)."""
     names = [column[0] for column in cursor.description]
     dates = [column[1] == "DATE_TYPE" for column in cursor.description]
