@@ -7,10 +7,9 @@ import datetime as dt
 import dagster as dg
 import pytest
 
-from dagster_project.definitions import defs
 from dagster_project.defs.microbatch import orders_by_month_microbatch_model
 from harness.oracle import expected_rows, model_rows
-from tests.support.dagster import RANGE_END, RANGE_START, materialize_months
+from tests.support.dagster import RANGE_END, RANGE_START, asset_job, materialize_months
 from tests.support.microbatch import (
     ASSET,
     break_month,
@@ -76,16 +75,7 @@ def test_a_rerun_of_a_range_is_idempotent(db: TestWarehouse, instance: dg.Dagste
 
 def microbatch_job() -> dg.JobDefinition:
     """The microbatch asset's job, importable by reference (re-execution needs that)."""
-    job = dg.define_asset_job(
-        "orders_by_month_microbatch_job",
-        selection=dg.AssetSelection.assets(orders_by_month_microbatch_model),
-    )
-    return dg.Definitions(
-        assets=[orders_by_month_microbatch_model],
-        jobs=[job],
-        resources=defs.resources,
-        executor=dg.in_process_executor,
-    ).resolve_job_def(job.name)
+    return asset_job(orders_by_month_microbatch_model)
 
 
 def test_a_failed_batch_fails_every_partition_of_the_run_until_reexecuted(

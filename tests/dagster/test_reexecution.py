@@ -8,10 +8,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from dagster_project.definitions import defs
 from dagster_project.defs.dbt import orders_by_month_model
 from harness.oracle import expected_rows, model_rows
-from tests.support.dagster import RANGE_END, RANGE_START
+from tests.support.dagster import RANGE_END, RANGE_START, asset_job
 from tests.support.warehouse import DuckDBTestWarehouse
 
 pytestmark = pytest.mark.duckdb_only
@@ -21,17 +20,7 @@ ORDERS_BY_MONTH = dg.AssetKey("orders_by_month")
 
 def monthly_job() -> dg.JobDefinition:
     """orders_by_month's job, importable by reference (re-execution needs that)."""
-    orders_by_month_job = dg.define_asset_job(
-        "orders_by_month",
-        selection=[orders_by_month_model],
-        partitions_def=orders_by_month_model.partitions_def,
-    )
-    return dg.Definitions(
-        assets=[orders_by_month_model],
-        jobs=[orders_by_month_job],
-        resources=defs.resources,
-        executor=dg.in_process_executor,
-    ).resolve_job_def(orders_by_month_job.name)
+    return asset_job(orders_by_month_model)
 
 
 def test_failed_run_reexecuted_from_failure_finishes(

@@ -57,3 +57,17 @@ def materialize_months(
 def check_results(result: dg.ExecuteInJobResult) -> dict[str, dg.AssetCheckEvaluation]:
     """The run's asset check evaluations (the dbt tests), by check name."""
     return {check.check_name: check for check in result.get_asset_check_evaluations()}
+
+
+def asset_job(assets_def: dg.AssetsDefinition) -> dg.JobDefinition:
+    """A job of `assets_def` alone, with the code location's resources and executor.
+
+    `dg.reconstructable` needs a module-level function that returns the job
+    (re-execution loads it again), so each test module wraps this in one.
+    """
+    job = dg.define_asset_job(
+        assets_def.op.name, selection=[assets_def], partitions_def=assets_def.partitions_def
+    )
+    return dg.Definitions(
+        assets=[assets_def], jobs=[job], resources=defs.resources, executor=dg.in_process_executor
+    ).resolve_job_def(job.name)
