@@ -49,14 +49,32 @@ def in_process_dbt(environ: Mapping[str, str] = os.environ) -> bool:
 
     Its former name, FAST_DBT, is read when IN_PROCESS_DBT is unset.
     """
-    name = IN_PROCESS_DBT if IN_PROCESS_DBT in environ else FAST_DBT
-    value = environ.get(name, "true")
+    return _flag(IN_PROCESS_DBT if IN_PROCESS_DBT in environ else FAST_DBT, environ)
+
+
+def _flag(name: str, environ: Mapping[str, str], default: bool = True) -> bool:
+    """A true/false setting: true, 1, yes or on; false, 0, no or off; unset or empty: `default`."""
+    value = environ.get(name, "")
     word = value.strip().lower()
-    if word in {"true", "1", "yes", ""}:
+    if word == "":
+        return default
+    if word in {"true", "1", "yes", "on"}:
         return True
-    if word in {"false", "0", "no"}:
+    if word in {"false", "0", "no", "off"}:
         return False
     raise ValueError(f"{name}={value!r}: expected true or false.")
+
+
+def _count(name: str, environ: Mapping[str, str], default: int, unit: str, note: str = "") -> int:
+    """A whole number setting of 1 or more `unit`; unset or empty: `default`."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"{name}={environ.get(name)!r}: expected a whole number of {unit}, 1 or more{note}."
+        )
+    return int(value)
 
 
 def keep_invocation_targets(environ: Mapping[str, str] = os.environ) -> int:
@@ -131,32 +149,20 @@ DEFAULT_AUTOMATION_INTERVAL = 60
 
 def automation(environ: Mapping[str, str] = os.environ) -> bool:
     """AUTOMATION: true (the default) starts the automation sensors running, false stopped."""
-    value = environ.get(AUTOMATION, "true")
-    word = value.strip().lower()
-    if word in {"true", "1", "yes", "on", ""}:
-        return True
-    if word in {"false", "0", "no", "off"}:
-        return False
-    raise ValueError(f"{AUTOMATION}={value!r}: expected true or false.")
+    return _flag(AUTOMATION, environ)
 
 
 def automation_lookback_months(environ: Mapping[str, str] = os.environ) -> int:
     """AUTOMATION_LOOKBACK_MONTHS: how many of the latest months automation rebuilds (3)."""
-    value = environ.get(LOOKBACK_MONTHS, "").strip() or str(DEFAULT_LOOKBACK_MONTHS)
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(
-            f"{LOOKBACK_MONTHS}={environ.get(LOOKBACK_MONTHS)!r}: expected a whole number of "
-            "months, 1 or more (1: the last complete month only)."
-        )
-    return int(value)
+    return _count(
+        LOOKBACK_MONTHS,
+        environ,
+        DEFAULT_LOOKBACK_MONTHS,
+        "months",
+        " (1: the last complete month only)",
+    )
 
 
 def automation_interval_seconds(environ: Mapping[str, str] = os.environ) -> int:
     """AUTOMATION_INTERVAL_SECONDS: how often the automation sensors run (60)."""
-    value = environ.get(AUTOMATION_INTERVAL, "").strip() or str(DEFAULT_AUTOMATION_INTERVAL)
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(
-            f"{AUTOMATION_INTERVAL}={environ.get(AUTOMATION_INTERVAL)!r}: expected a whole "
-            "number of seconds, 1 or more."
-        )
-    return int(value)
+    return _count(AUTOMATION_INTERVAL, environ, DEFAULT_AUTOMATION_INTERVAL, "seconds")
