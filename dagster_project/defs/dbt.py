@@ -51,7 +51,7 @@ class Translator(DagsterDbtTranslator):
     meta.dagster), with the source tests as checks rather than observations,
     and each model's automation condition (dagster_project/lib/automation.py)."""
 
-    def __init__(self, automation_condition: dg.AutomationCondition) -> None:
+    def __init__(self, automation_condition: dg.AutomationCondition | None) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
         self.automation_condition = automation_condition
 
@@ -60,11 +60,14 @@ class Translator(DagsterDbtTranslator):
 
 
 def partitioned_dbt_assets(
-    select: str, partitions_def: dg.PartitionsDefinition, condition: dg.AutomationCondition
+    select: str,
+    partitions_def: dg.PartitionsDefinition,
+    condition: dg.AutomationCondition | None,
 ):
     """`@dbt_assets` for one partitioned model: its partitions, the backfill policy
     of DAGSTER_BACKFILL_POLICY (single_run by default: a backfill of N partitions
-    is one dbt command, docs/settings.md), the warehouse pool and its automation."""
+    is one dbt command, docs/settings.md), the warehouse pool and its automation
+    (None: materialized only when asked)."""
     return dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
