@@ -24,10 +24,12 @@ from typing import ClassVar
 
 from dagster_project.lib.project import REPO_ROOT
 from dagster_project.lib.warehouse import warehouse
+from harness.ports import free_ports
 from harness.postgres_server import running_postgres
 from harness.spark import spark_missing
 from scripts.benchmark.check import differences
 from scripts.benchmark.models import Model
+from scripts.spark_cluster import Cluster
 
 # The database name the profile's targets default to: the benchmark's
 # scratch database has it too, as a deploy's would.
@@ -48,6 +50,8 @@ class Target(abc.ABC):
     naive: ClassVar[int] = 12
     #: why --backfill (parallel runs through `dg dev`) makes no sense here, if it does not
     no_backfill: ClassVar[str | None] = None
+    #: --backfill's warehouse pool limits: the parallel one, then the serial one
+    backfill_limits: ClassVar[tuple[int, int]] = (4, 1)
 
     @abc.abstractmethod
     def environment(self, work: Path) -> contextlib.AbstractContextManager[dict[str, str]]:
@@ -158,9 +162,65 @@ class SparkTarget(Target):
         )
 
 
+class SparkThriftTarget(Target):
+    """dbt's `spark_thrift` target: a local Spark cluster (scripts/spark_cluster.py: a
+    master, two workers, the Thrift server) that the benchmark starts in the scratch
+    folder on free loopback ports, and stops when the size is done, whatever happened.
+
+    Only the Thrift server opens the metastore, so dbt, Dagster and the oracle
+    all go through it, one after another or at once (--backfill).
+    """
+
+    name = "spark_thrift"
+    # The Thrift server runs in executors of one core on each of the two
+    # workers: more than two runs at once only queue.
+    backfill_limits = (2, 1)
+    # As on `spark`, each run is mostly fixed work (planning, the server's
+    # round trips), the same for every month.
+    naive = 2
+
+    @contextlib.contextmanager
+    def environment(self, work: Path) -> Iterator[dict[str, str]]:
+        missing = spark_missing()
+        if missing is not None:
+            raise SystemExit(f"benchmark: --target spark_thrift: {missing}")
+        master, master_ui, ui_1, ui_2, thrift = free_ports(5)
+        folder = work / "spark-cluster"
+        cluster = Cluster(
+            folder=folder,
+            raw_dir=folder / "raw",
+            master_port=master,
+            master_ui_port=master_ui,
+            worker_ui_ports=(ui_1, ui_2),
+            thrift_port=thrift,
+        )
+        try:
+            cluster.start(say=lambda line: print(f"  spark cluster: {line}", file=sys.stderr))
+            yield {
+                "DBT_TARGET": self.name,
+                "SPARK_THRIFT_HOST": "127.0.0.1",
+                "SPARK_THRIFT_PORT": str(thrift),
+                "SPARK_RAW_DATA_DIR": str(cluster.raw_dir),
+                "SPARK_SCHEMA": DATABASE,
+                "DUCKDB_PATH": NO_DUCKDB_FILE,
+            }
+        finally:
+            cluster.stop()
+
+    def circumstances(self, env: Mapping[str, str], naive: int) -> str:
+        cluster = Cluster.from_environ({})
+        return (
+            f"; local Spark cluster: 2 workers of {cluster.worker_cores} slots and "
+            f"{cluster.worker_memory}, Thrift server on {cluster.thrift_cores} executor cores"
+            f"; no floor; naive path over {naive} months"
+            "; peak MiB is the Python processes', not Spark's Java processes"
+        )
+
+
 # A new target: a class like these, and one line here.
 TARGETS: dict[str, type[Target]] = {
     "duckdb": DuckDBTarget,
     "postgres": PostgresTarget,
     "spark": SparkTarget,
+    "spark_thrift": SparkThriftTarget,
 }

@@ -20,13 +20,13 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import socket
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
+from harness.ports import free_ports
 from scripts.spark_cluster import Cluster
 from tests.support.warehouse import SPARK_THRIFT
 
@@ -39,18 +39,6 @@ NO_DUCKDB_FILE = "/nonexistent-folder/a-spark-target-opens-no-duckdb-file.duckdb
 
 _DELETE = re.compile(r"delete from (?P<table>\w+) where (?P<condition>.+)", re.I | re.S)
 _UPDATE = re.compile(r"update (?P<table>\w+) set (?P<column>\w+) = (?P<value>[^,]+)", re.I | re.S)
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct TCP ports free on 127.0.0.1 now (the kernel's pick)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for probe in sockets:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in sockets]
-    finally:
-        for probe in sockets:
-            probe.close()
 
 
 def test_cluster(folder: Path) -> Cluster:
