@@ -24,7 +24,6 @@ from typing import ClassVar
 
 from dagster_project.lib.project import REPO_ROOT
 from dagster_project.lib.warehouse import warehouse
-from harness.ports import free_ports
 from harness.postgres_server import running_postgres
 from harness.spark import spark_missing
 from scripts.benchmark.check import differences
@@ -37,6 +36,13 @@ DATABASE = "jaffle_shop"
 # On a target other than DuckDB nothing may open a DuckDB file: were
 # anything to try, it would fail on this missing folder.
 NO_DUCKDB_FILE = "/nonexistent-folder/a-benchmark-target-opens-no-duckdb-file.duckdb"
+
+
+def require_spark(target: str) -> None:
+    """Stop the benchmark with one line if local Spark cannot run here (Java, pyspark)."""
+    missing = spark_missing()
+    if missing is not None:
+        raise SystemExit(f"benchmark: --target {target}: {missing}")
 
 
 class Target(abc.ABC):
@@ -129,9 +135,7 @@ class SparkTarget(Target):
 
     @contextlib.contextmanager
     def environment(self, work: Path) -> Iterator[dict[str, str]]:
-        missing = spark_missing()
-        if missing is not None:
-            raise SystemExit(f"benchmark: --target spark: {missing}")
+        require_spark(self.name)
         yield {
             "DBT_TARGET": self.name,
             "SPARK_DIR": str(work / "spark"),
@@ -181,25 +185,14 @@ class SparkThriftTarget(Target):
 
     @contextlib.contextmanager
     def environment(self, work: Path) -> Iterator[dict[str, str]]:
-        missing = spark_missing()
-        if missing is not None:
-            raise SystemExit(f"benchmark: --target spark_thrift: {missing}")
-        master, master_ui, ui_1, ui_2, thrift = free_ports(5)
-        folder = work / "spark-cluster"
-        cluster = Cluster(
-            folder=folder,
-            raw_dir=folder / "raw",
-            master_port=master,
-            master_ui_port=master_ui,
-            worker_ui_ports=(ui_1, ui_2),
-            thrift_port=thrift,
-        )
+        require_spark(self.name)
+        cluster = Cluster.on_free_ports(work / "spark-cluster")
         try:
             cluster.start(say=lambda line: print(f"  spark cluster: {line}", file=sys.stderr))
             yield {
                 "DBT_TARGET": self.name,
                 "SPARK_THRIFT_HOST": "127.0.0.1",
-                "SPARK_THRIFT_PORT": str(thrift),
+                "SPARK_THRIFT_PORT": str(cluster.thrift_port),
                 "SPARK_RAW_DATA_DIR": str(cluster.raw_dir),
                 "SPARK_SCHEMA": DATABASE,
                 "DUCKDB_PATH": NO_DUCKDB_FILE,

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
-from harness.ports import free_ports
 from scripts.spark_cluster import Cluster
 from tests.support.warehouse import SPARK_THRIFT
 
@@ -43,15 +42,7 @@ _UPDATE = re.compile(r"update (?P<table>\w+) set (?P<column>\w+) = (?P<value>[^,
 
 def test_cluster(folder: Path) -> Cluster:
     """A cluster in `folder` on free ports, not started."""
-    master, master_ui, ui_1, ui_2, thrift = free_ports(5)
-    return Cluster(
-        folder=folder,
-        raw_dir=folder / "raw",
-        master_port=master,
-        master_ui_port=master_ui,
-        worker_ui_ports=(ui_1, ui_2),
-        thrift_port=thrift,
-    )
+    return Cluster.on_free_ports(folder)
 
 
 test_cluster.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
