@@ -4,6 +4,7 @@ oracle.py           the expected numbers: plain SQL over the raw tables, and the
 postgres_server.py  a throwaway PostgreSQL server on a unix socket
 dg_dev.py           a real `dg dev` on loopback, and its GraphQL API
 spark.py            whether local Spark can run here, and ending its Java process
+ports.py            free TCP ports on loopback
 
 Why a package of its own: `scripts/` must not reach into `tests/`, and
 none of this is the Dagster project itself, so it does not belong in

@@ -127,11 +127,12 @@ def expected_rows(db: Queryable, start: str, end: str) -> dict[dt.date, Row]:
     return rows
 
 
-def model_rows(db: Queryable) -> dict[dt.date, Row]:
-    """orders_by_month as it stands, keyed by month; asserts one row per month."""
-    rows = db.query(f"select {', '.join(COLUMNS)} from orders_by_month order by order_month")
+def model_rows(db: Queryable, table: str = "orders_by_month") -> dict[dt.date, Row]:
+    """orders_by_month (or `table`, a model of its columns) as it stands, keyed by month;
+    asserts one row per month."""
+    rows = db.query(f"select {', '.join(COLUMNS)} from {table} order by order_month")
     keyed = {row.pop("order_month"): row for row in rows}
-    assert len(keyed) == len(rows), "orders_by_month has duplicate months"
+    assert len(keyed) == len(rows), f"{table} has duplicate months"
     return keyed
 
 

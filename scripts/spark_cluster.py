@@ -45,6 +45,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.ports import free_ports
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 THRIFT_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
@@ -109,6 +111,20 @@ class Cluster:
             worker_cores=int(cores["SPARK_WORKER_CORES"]),
             worker_memory=_setting(environ, "SPARK_WORKER_MEMORY", "1g"),
             thrift_cores=int(cores["SPARK_THRIFT_CORES"]),
+        )
+
+    @classmethod
+    def on_free_ports(cls, folder: Path) -> Cluster:
+        """A cluster in `folder` (raw data in its raw/) on ports free on loopback now, not
+        started: what the tests and the benchmark start beside anything else running."""
+        master, master_ui, ui_1, ui_2, thrift = free_ports(5)
+        return cls(
+            folder=folder,
+            raw_dir=folder / "raw",
+            master_port=master,
+            master_ui_port=master_ui,
+            worker_ui_ports=(ui_1, ui_2),
+            thrift_port=thrift,
         )
 
     # --- where things are -------------------------------------------------

@@ -8,7 +8,8 @@ orders_by_month by default):
 
   floor       python + duckdb: the same delete+insert (dbt's compiled SQL) over
               the same window, in one transaction (DuckDB only)
-  dbt         `dbt run --select <model>` with the window vars
+  dbt         `dbt run --select <model>` with the window vars (for the microbatch
+              model, orders_by_month_microbatch: `--event-time-start/--event-time-end`)
   dbt build   the command the Dagster asset runs, bare: `dbt build` of the
               model and its data tests (Dagster's asset checks), no unit tests
   dagster     `dg launch --assets <model>`
@@ -24,10 +25,14 @@ new 24-month range. It reports the median and minimum of the repetitions,
 peak RSS (the largest single process of the command's tree, from os.wait4 in
 a small launcher), the ratios to the floor and to bare dbt (`dbt run`; and
 `dbt build`, which leaves Dagster's own share), dbt's own model time from
-run_results.json, and Dagster's bookkeeping: its time beyond the same `dbt
-build` for 1, 12 and all partitions in one run.
+run_results.json (for the microbatch model also its batches, and the time a
+batch: run_results.json times the model, not each batch), and Dagster's
+bookkeeping: its time beyond the same `dbt build` for 1, 12 and all
+partitions in one run.
 After the full-history Dagster run it checks the model against the oracle,
-plain SQL over the raw tables (harness/oracle.py, shared with the tests).
+plain SQL over the raw tables (harness/oracle.py, shared with the tests);
+for the microbatch model it also builds orders_by_month in the same database
+and checks it the same way, so the two equal each other month by month.
 
     python -m scripts.benchmark                    # 1M and 10M orders, 3 repetitions
     python -m scripts.benchmark --sizes 100M       # the opt-in big size
@@ -38,6 +43,12 @@ plain SQL over the raw tables (harness/oracle.py, shared with the tests).
     python -m scripts.benchmark --target spark --sizes 1M --reps 1
                                   # local Spark in the scratch folder; the naive
                                   # path over 2 months unless --naive says more
+    python -m scripts.benchmark --target spark_thrift --sizes 1M --reps 1 --backfill
+                                  # a local Spark cluster (scripts/spark_cluster.py) it
+                                  # starts in the scratch folder on free ports and always
+                                  # stops; the backfill with pool limit 2 against 1
+    python -m scripts.benchmark --model orders_by_month_microbatch --sizes 1M --reps 1
+                                  # dbt's microbatch strategy, the same cases
     python -m scripts.benchmark --smoke            # CI: DuckDB, 1M, 1 repetition, 2 naive runs
 
 Run it from the repository root, as a module. The modules, one job each:

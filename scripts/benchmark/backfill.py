@@ -1,4 +1,4 @@
-"""--backfill: a one-run-per-partition backfill through `dg dev`, pool limit 4 against 1."""
+"""--backfill: a one-run-per-partition backfill through `dg dev`, parallel against serial."""
 
 from __future__ import annotations
 
@@ -14,13 +14,19 @@ DONE = {"COMPLETED", "COMPLETED_SUCCESS"}
 
 
 def parallel_backfill(
-    target: str, asset: str, env: Mapping[str, str], work: Path, months: int = 12
+    target: str,
+    asset: str,
+    env: Mapping[str, str],
+    work: Path,
+    months: int = 12,
+    limits: tuple[int, int] = (4, 1),
 ) -> list[str]:
     """A one-run-per-partition backfill of `asset`'s last `months` months through `dg dev`,
-    with the warehouse pool's limit 4 (parallel) and 1 (serial): the wall time of each."""
+    with the warehouse pool's limits `limits` (parallel, then serial): the wall time of each."""
     keys = partition_keys()[-months:]
     notes, seconds = [], {}
-    for limit in (4, 1):
+    parallel, serial = limits
+    for limit in limits:
         settings = {**env, BACKFILL_POLICY: "multi_run", POOL_LIMIT: str(limit)}
         home = new_dagster_home(work / f"backfill_home_{limit}")
         log = work / f"backfill_{limit}.log"
@@ -37,6 +43,7 @@ def parallel_backfill(
             f"{seconds[limit]:.1f} s"
         )
     notes.append(
-        f"{target}: parallel (limit 4) = {seconds[4] / seconds[1]:.2f}x the serial backfill"
+        f"{target}: parallel (limit {parallel}) = "
+        f"{seconds[parallel] / seconds[serial]:.2f}x the serial backfill (limit {serial})"
     )
     return notes

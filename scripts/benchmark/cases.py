@@ -13,7 +13,7 @@ from dagster_project.lib.progress import Step
 from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT
 from dagster_project.lib.warehouse import warehouse
 from harness.dg_dev import dagster_process_env, new_dagster_home
-from scripts.benchmark.models import Model
+from scripts.benchmark.models import MODELS, Model
 from scripts.benchmark.report import FULL_HISTORY, ONE_PARTITION, Row
 from scripts.benchmark.targets import Target
 from scripts.benchmark.timing import Sample, run
@@ -34,6 +34,20 @@ def model_seconds(target_dir: Path | None, model: str) -> float | None:
         resource_type, _, name = result["unique_id"].split(".", 2)
         if resource_type == "model" and name == model:
             return result["execution_time"]
+    return None
+
+
+def batch_count(target_dir: Path | None, model: str) -> int | None:
+    """How many batches a microbatch `model` ran, from run_results.json in `target_dir`
+    (dbt lists them under `batch_results`); None for another model or no results."""
+    path = target_dir / "run_results.json" if target_dir is not None else None
+    if path is None or not path.exists():
+        return None
+    for result in json.loads(path.read_text())["results"]:
+        resource_type, _, name = result["unique_id"].split(".", 2)
+        batches = result.get("batch_results")
+        if resource_type == "model" and name == model and batches:
+            return len(batches.get("successful", [])) + len(batches.get("failed", []))
     return None
 
 
@@ -110,7 +124,7 @@ class Bench:
         self.run(self.dbt("run", "--select", "staging"), self.dbt_env, DBT_PROJECT_DIR)
         # first full build creates the table, so every timed run is a delete+insert
         full = Window(self.keys[0], self.keys[-1])
-        cmd = self.dbt("run", "--select", self.model.name, *full.vars_args())
+        cmd = self.dbt("run", "--select", self.model.name, *self.model.window_args(full))
         self.run(cmd, self.dbt_env, DBT_PROJECT_DIR)
         return row
 
@@ -122,6 +136,11 @@ class Bench:
         self.run(self.dbt(*cmd), env, DBT_PROJECT_DIR)
         (sql,) = target.rglob(f"compiled/**/{self.model.name}.sql")
         return sql
+
+    def dbt_times(self, sample: Sample, run_dir: Path | None) -> None:
+        """dbt's own times for the run whose artifacts are in `run_dir`, onto `sample`."""
+        sample.model_seconds = model_seconds(run_dir, self.model.name)
+        sample.batches = batch_count(run_dir, self.model.name)
 
     def measure(
         self,
@@ -138,7 +157,7 @@ class Bench:
         for _ in range(self.reps):
             sample = self.run(cmd, env, cwd)
             if run_dir is not None:
-                sample.model_seconds = model_seconds(run_dir(), self.model.name)
+                self.dbt_times(sample, run_dir())
             row.samples.append(sample)
         self.rows.append(row)
         return row
@@ -146,7 +165,7 @@ class Bench:
     def window(self, case: str, window: Window) -> None:
         """A warm case: each path `reps` times over the same window."""
         name = self.model.name
-        if self.target.has_floor:
+        if self.target.has_floor and not self.model.microbatch:
             duckdb = warehouse(self.env)
             floor = {
                 "sql": str(self.compiled_sql(window)),
@@ -160,11 +179,14 @@ class Bench:
             cmd = [sys.executable, "-m", "scripts.benchmark.floor", json.dumps(floor)]
             self.measure(case, "floor", cmd, REPO_ROOT, window)
         self.measure(
-            case, "dbt", self.dbt("run", "--select", name, *window.vars_args()),
+            case, "dbt", self.dbt("run", "--select", name, *self.model.window_args(window)),
             DBT_PROJECT_DIR, window, lambda: self.dbt_target,
         )  # fmt: skip
+        build = dbt_build_args(
+            self.model.build_vars(window), extra_args=self.model.build_extra_args(window)
+        )
         self.measure(
-            case, "dbt build", self.dbt(*dbt_build_args(window.dbt_vars), "--select", name),
+            case, "dbt build", self.dbt(*build, "--select", name),
             DBT_PROJECT_DIR, window, lambda: self.dbt_target,
         )  # fmt: skip
         target = self.work / "dagster_target"
@@ -173,14 +195,35 @@ class Bench:
             lambda: newest_run_dir(target),
         )  # fmt: skip
 
-    def check(self, window: Window) -> str:
-        """The model against the oracle, plain SQL over the raw tables, every month."""
-        name = self.model.name
-        self.step(f"check {name} against a GROUP BY over the raw tables")
-        count, bad = self.target.differences(self.model, window.start, window.end, self.env)
-        if bad:
-            raise SystemExit(f"{self.size}: {name} differs from raw data in {bad[:5]}")
-        return f"{self.size}: {name} equals the GROUP BY over raw data ({count} months)"
+    def check(self, window: Window) -> list[str]:
+        """The model against the oracle, plain SQL over the raw tables, every month.
+
+        For the microbatch model, orders_by_month is built over the same window
+        in the same database and checked too: both equal the oracle, so they
+        equal each other month by month.
+        """
+        models = [self.model]
+        if self.model.microbatch:
+            delete_insert = MODELS["orders_by_month"]
+            cmd = self.dbt(
+                "run", "--select", delete_insert.name, *delete_insert.window_args(window)
+            )
+            self.run(cmd, self.dbt_env, DBT_PROJECT_DIR)
+            models.append(delete_insert)
+        notes = []
+        for model in models:
+            self.step(f"check {model.name} against a GROUP BY over the raw tables")
+            count, bad = self.target.differences(model, window.start, window.end, self.env)
+            if bad:
+                raise SystemExit(f"{self.size}: {model.name} differs from raw data in {bad[:5]}")
+            notes.append(
+                f"{self.size}: {model.name} equals the GROUP BY over raw data ({count} months)"
+            )
+        if len(models) > 1:
+            notes.append(
+                f"{self.size}: so {models[0].name} equals {models[1].name}, month by month"
+            )
+        return notes
 
     def naive_path(self) -> Row:
         """One run per partition over the last `naive` months, total wall time."""
@@ -205,13 +248,14 @@ class Bench:
         ):
             for path in ("dbt", "dagster") if rep % 2 == 0 else ("dagster", "dbt"):
                 if path == "dbt":
-                    cmd = self.dbt("run", "--select", self.model.name, *dbt_window.vars_args())
+                    args = self.model.window_args(dbt_window)
+                    cmd = self.dbt("run", "--select", self.model.name, *args)
                     sample = self.run(cmd, self.dbt_env, DBT_PROJECT_DIR)
-                    sample.model_seconds = model_seconds(self.dbt_target, self.model.name)
+                    self.dbt_times(sample, self.dbt_target)
                     dbt_row.samples.append(sample)
                 else:
                     sample = self.run(self.dagster(dagster_window), self.env)
-                    sample.model_seconds = model_seconds(newest_run_dir(target), self.model.name)
+                    self.dbt_times(sample, newest_run_dir(target))
                     dagster_row.samples.append(sample)
         self.rows += [dbt_row, dagster_row]
         print(
@@ -226,7 +270,7 @@ class Bench:
         first, last = self.keys[0], self.keys[-1]
         full = Window(first, last)
         self.window(FULL_HISTORY, full)
-        notes = [self.check(full)]
+        notes = self.check(full)
         self.window(ONE_PARTITION, Window(last, last))
         self.window(f"{RANGE_MONTHS} months, one run", Window(self.keys[-RANGE_MONTHS], last))
         self.cold("one new month", 1)

@@ -28,6 +28,7 @@ from harness.postgres_server import running_postgres
 from harness.spark import spark_missing
 from scripts.benchmark.check import differences
 from scripts.benchmark.models import Model
+from scripts.spark_cluster import Cluster
 
 # The database name the profile's targets default to: the benchmark's
 # scratch database has it too, as a deploy's would.
@@ -35,6 +36,13 @@ DATABASE = "jaffle_shop"
 # On a target other than DuckDB nothing may open a DuckDB file: were
 # anything to try, it would fail on this missing folder.
 NO_DUCKDB_FILE = "/nonexistent-folder/a-benchmark-target-opens-no-duckdb-file.duckdb"
+
+
+def require_spark(target: str) -> None:
+    """Stop the benchmark with one line if local Spark cannot run here (Java, pyspark)."""
+    missing = spark_missing()
+    if missing is not None:
+        raise SystemExit(f"benchmark: --target {target}: {missing}")
 
 
 class Target(abc.ABC):
@@ -48,6 +56,8 @@ class Target(abc.ABC):
     naive: ClassVar[int] = 12
     #: why --backfill (parallel runs through `dg dev`) makes no sense here, if it does not
     no_backfill: ClassVar[str | None] = None
+    #: --backfill's warehouse pool limits: the parallel one, then the serial one
+    backfill_limits: ClassVar[tuple[int, int]] = (4, 1)
 
     @abc.abstractmethod
     def environment(self, work: Path) -> contextlib.AbstractContextManager[dict[str, str]]:
@@ -125,9 +135,7 @@ class SparkTarget(Target):
 
     @contextlib.contextmanager
     def environment(self, work: Path) -> Iterator[dict[str, str]]:
-        missing = spark_missing()
-        if missing is not None:
-            raise SystemExit(f"benchmark: --target spark: {missing}")
+        require_spark(self.name)
         yield {
             "DBT_TARGET": self.name,
             "SPARK_DIR": str(work / "spark"),
@@ -158,9 +166,54 @@ class SparkTarget(Target):
         )
 
 
+class SparkThriftTarget(Target):
+    """dbt's `spark_thrift` target: a local Spark cluster (scripts/spark_cluster.py: a
+    master, two workers, the Thrift server) that the benchmark starts in the scratch
+    folder on free loopback ports, and stops when the size is done, whatever happened.
+
+    Only the Thrift server opens the metastore, so dbt, Dagster and the oracle
+    all go through it, one after another or at once (--backfill).
+    """
+
+    name = "spark_thrift"
+    # The Thrift server runs in executors of one core on each of the two
+    # workers: more than two runs at once only queue.
+    backfill_limits = (2, 1)
+    # As on `spark`, each run is mostly fixed work (planning, the server's
+    # round trips), the same for every month.
+    naive = 2
+
+    @contextlib.contextmanager
+    def environment(self, work: Path) -> Iterator[dict[str, str]]:
+        require_spark(self.name)
+        cluster = Cluster.on_free_ports(work / "spark-cluster")
+        try:
+            cluster.start(say=lambda line: print(f"  spark cluster: {line}", file=sys.stderr))
+            yield {
+                "DBT_TARGET": self.name,
+                "SPARK_THRIFT_HOST": "127.0.0.1",
+                "SPARK_THRIFT_PORT": str(cluster.thrift_port),
+                "SPARK_RAW_DATA_DIR": str(cluster.raw_dir),
+                "SPARK_SCHEMA": DATABASE,
+                "DUCKDB_PATH": NO_DUCKDB_FILE,
+            }
+        finally:
+            cluster.stop()
+
+    def circumstances(self, env: Mapping[str, str], naive: int) -> str:
+        cluster = Cluster.from_environ({})
+        return (
+            f"; local Spark cluster: 2 workers of {cluster.worker_cores} slots and "
+            f"{cluster.worker_memory}, Thrift server on {cluster.thrift_cores} executor cores"
+            f"; no floor; naive path over {naive} months"
+            "; peak MiB is the Python processes', not Spark's Java processes"
+        )
+
+
 # A new target: a class like these, and one line here.
 TARGETS: dict[str, type[Target]] = {
     "duckdb": DuckDBTarget,
     "postgres": PostgresTarget,
     "spark": SparkTarget,
+    "spark_thrift": SparkThriftTarget,
 }

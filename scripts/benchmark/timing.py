@@ -21,6 +21,8 @@ class Sample:
     seconds: float
     peak_mib: float
     model_seconds: float | None = None
+    #: a microbatch model's batches in the run (dbt's run_results.json), if any
+    batches: int | None = None
 
 
 def run(cmd: list[str], env: Mapping[str, str], cwd: Path, step: Step) -> Sample:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from dagster_project.defs.partitions import monthly_partitions
-from dagster_project.lib.dbt_vars import dbt_vars_for_window
+from dagster_project.lib.dbt_vars import dbt_vars_for_window, event_time_args
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ class Window:
     def vars_args(self) -> list[str]:
         """`--vars` for a dbt command over this window."""
         return ["--vars", json.dumps(self.dbt_vars)]
+
+    def event_time_args(self) -> list[str]:
+        """`--event-time-start/--event-time-end` over this window, as the microbatch asset
+        passes them."""
+        return event_time_args(self.time_window)
 
     def dagster_args(self) -> list[str]:
         """`dg launch`'s partition arguments: one partition, or a range in one run."""

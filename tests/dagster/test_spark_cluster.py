@@ -23,10 +23,11 @@ from dagster_project.lib.project import REPO_ROOT
 from dagster_project.lib.warehouse import set_pool_limit, warehouse
 from harness.dg_dev import DG, new_dagster_home
 from harness.oracle import expected_rows, model_rows
+from harness.ports import free_ports
 from scripts.spark_cluster import Cluster
 from tests.support.dagster_dev import dagster_env
 from tests.support.dbt import dbt_vars, run_dbt
-from tests.support.spark_thrift import SparkThriftTestWarehouse, free_ports
+from tests.support.spark_thrift import SparkThriftTestWarehouse
 from tests.support.warehouse import TestWarehouse
 
 pytestmark = [pytest.mark.spark_cluster, pytest.mark.spark(session=False)]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import socket
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,29 +40,9 @@ _DELETE = re.compile(r"delete from (?P<table>\w+) where (?P<condition>.+)", re.I
 _UPDATE = re.compile(r"update (?P<table>\w+) set (?P<column>\w+) = (?P<value>[^,]+)", re.I | re.S)
 
 
-def free_ports(count: int) -> list[int]:
-    """`count` distinct TCP ports free on 127.0.0.1 now (the kernel's pick)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for probe in sockets:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in sockets]
-    finally:
-        for probe in sockets:
-            probe.close()
-
-
 def test_cluster(folder: Path) -> Cluster:
     """A cluster in `folder` on free ports, not started."""
-    master, master_ui, ui_1, ui_2, thrift = free_ports(5)
-    return Cluster(
-        folder=folder,
-        raw_dir=folder / "raw",
-        master_port=master,
-        master_ui_port=master_ui,
-        worker_ui_ports=(ui_1, ui_2),
-        thrift_port=thrift,
-    )
+    return Cluster.on_free_ports(folder)
 
 
 test_cluster.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from dagster_project.defs.partitions import monthly_partitions
-from scripts.benchmark.cases import model_seconds, newest_run_dir
+from harness.ports import free_ports
+from scripts.benchmark.cases import batch_count, model_seconds, newest_run_dir
 from scripts.benchmark.cli import parse_args
-from scripts.benchmark.report import Row, summary, table
+from scripts.benchmark.models import MICROBATCH, MODELS
+from scripts.benchmark.report import Row, batch_lines, summary, table
 from scripts.benchmark.targets import TARGETS
 from scripts.benchmark.timing import Sample
 from scripts.benchmark.windows import Window, cold_windows, partition_keys
@@ -62,8 +64,14 @@ def test_smoke_and_target_defaults() -> None:
     ("argv", "says"),
     [
         (["--sizes", "2M"], "--sizes '2M': expected a comma list of 1M, 10M, 100M"),
-        (["--target", "oracle"], "--target 'oracle': expected one of duckdb, postgres, spark"),
-        (["--model", "orders"], "--model 'orders': expected one of orders_by_month"),
+        (
+            ["--target", "oracle"],
+            "--target 'oracle': expected one of duckdb, postgres, spark, spark_thrift",
+        ),
+        (
+            ["--model", "orders"],
+            "--model 'orders': expected one of orders_by_month, orders_by_month_microbatch",
+        ),
         (["--reps", "0"], "--reps 0, --naive 12: expected 1 or more each"),
         (["--backfill"], "--backfill: DuckDB has one writer, so there is no parallel backfill"),
     ],
@@ -75,6 +83,68 @@ def test_bad_arguments_end_in_one_line(
         parse_args(argv)
     assert exit_.value.code == 2
     assert capsys.readouterr().err == f"benchmark: {says} (python -m scripts.benchmark --help)\n"
+
+
+def test_each_model_takes_its_window_as_its_dagster_asset_passes_it() -> None:
+    year = Window("2018-11-01", "2019-10-01")
+    delete_insert, microbatch = MODELS["orders_by_month"], MODELS[MICROBATCH]
+    assert delete_insert.window_args(year) == year.vars_args()
+    assert delete_insert.build_vars(year) == {
+        "partition_start": "2018-11-01",
+        "partition_end": "2019-11-01",
+    }
+    assert delete_insert.build_extra_args(year) == []
+    event_time = ["--event-time-start", "2018-11-01", "--event-time-end", "2019-11-01"]
+    assert microbatch.window_args(year) == event_time
+    assert microbatch.build_extra_args(year) == event_time
+    assert microbatch.build_vars(year) is None
+    assert (delete_insert.microbatch, microbatch.microbatch) == (False, True)
+
+
+def test_spark_thrift_backfills_two_against_one_and_postgres_four() -> None:
+    args = parse_args(["--target", "spark_thrift", "--backfill"])
+    assert (args.target, args.naive, args.backfill) == ("spark_thrift", 2, True)
+    assert TARGETS["spark_thrift"].backfill_limits == (2, 1)
+    assert TARGETS["postgres"].backfill_limits == (4, 1)
+    ports = free_ports(5)
+    assert len(set(ports)) == 5 and all(1024 <= p < 65536 for p in ports)
+
+
+def test_batches_come_from_the_microbatch_models_result(tmp_path: Path) -> None:
+    batches = {
+        "successful": [
+            ["2018-11-01T00:00:00Z", "2018-12-01T00:00:00Z"],
+            ["2018-12-01T00:00:00Z", "2019-01-01T00:00:00Z"],
+        ],
+        "failed": [["2019-01-01T00:00:00Z", "2019-02-01T00:00:00Z"]],
+    }
+    results = [
+        {"unique_id": "model.jaffle_shop.stg_orders", "execution_time": 1.0},
+        {
+            "unique_id": f"model.jaffle_shop.{MICROBATCH}",
+            "execution_time": 1.5,
+            "batch_results": batches,
+        },
+    ]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+    assert batch_count(tmp_path, MICROBATCH) == 3
+    assert batch_count(tmp_path, "stg_orders") is None
+    assert batch_count(tmp_path / "missing", MICROBATCH) is None
+    assert batch_count(None, MICROBATCH) is None
+
+
+def test_batch_lines_put_dbts_time_a_batch_beside_the_process() -> None:
+    batched = Row(
+        "1M", "one new month", "dbt", [Sample(4.0, 100, 0.5, 1), Sample(6.0, 100, 0.7, 1)]
+    )
+    ranged = Row("1M", "24 new months", "dagster", [Sample(9.0, 200, 4.8, 24)], partitions=24)
+    plain = Row("1M", "one partition", "dbt", [Sample(3.0, 100, 0.4)])
+    assert batch_lines([batched, ranged, plain]) == [
+        "1M: one new month, dbt: process 6.00 s, dbt's model 0.70 s over 1 batch(es), "
+        "0.700 s a batch",
+        "1M: 24 new months, dagster: process 9.00 s, dbt's model 4.80 s over 24 batch(es), "
+        "0.200 s a batch",
+    ]
 
 
 def test_model_seconds_come_from_the_models_own_result(tmp_path: Path) -> None:

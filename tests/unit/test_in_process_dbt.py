@@ -6,6 +6,7 @@ renames it must fail here, not silently change what dbt selects.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import inspect
 import json
@@ -134,6 +135,22 @@ def test_the_loaded_manifest_is_used_while_it_matches(parsed_copy: tuple[Path, d
     node = manifest.nodes["model.jaffle_shop.orders_by_month"]
     # the run's vars are rendered when dbt runs the hook, not frozen at parse time
     assert node.config.pre_hook[0].sql == "{{ partitioned_model_pre_hook() }}"
+
+
+def test_the_reused_manifest_keeps_datetimes_so_dbt_can_write_it(
+    parsed_copy: tuple[Path, dict],
+) -> None:
+    project, loaded = parsed_copy
+    manifest = preparsed_manifest(loaded, project, project, project / "target")
+    assert manifest is not None
+    # dbt writes the microbatch model's `begin` to the msgpack as an extension;
+    # read without dbt's decoder it came back as bytes, and writing manifest.json failed.
+    node = manifest.nodes["model.jaffle_shop.orders_by_month_microbatch"]
+    assert node.config.begin == dt.datetime(2018, 1, 1)
+    manifest.write(str(project / "target" / "rewritten.json"))
+    written = json.loads((project / "target" / "rewritten.json").read_text())
+    begin = written["nodes"]["model.jaffle_shop.orders_by_month_microbatch"]["config"]["begin"]
+    assert begin.startswith("2018-01-01")
 
 
 def test_an_edited_model_makes_dbt_parse(parsed_copy: tuple[Path, dict]) -> None:

@@ -26,9 +26,13 @@ def preparsed_manifest(
     if not manifest_is_fresh(msgpack, project_dir, profiles_dir / "profiles.yml"):
         return None
     from dbt.contracts.graph.manifest import Manifest
+    from dbt.parser.manifest import extended_mashumuro_decoder
 
     try:
-        manifest = Manifest.from_msgpack(msgpack.read_bytes())
+        # dbt's own decoder, as dbt reads this file: it writes datetimes (a
+        # microbatch model's `begin`) as msgpack extensions, which the default
+        # decoder leaves as bytes that manifest.json then cannot hold.
+        manifest = Manifest.from_msgpack(msgpack.read_bytes(), decoder=extended_mashumuro_decoder)
     except Exception:  # another dbt version's file, or half written: parse instead
         return None
     if manifest.metadata.invocation_id != loaded.get("metadata", {}).get("invocation_id"):
