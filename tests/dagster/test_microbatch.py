@@ -26,7 +26,7 @@ pytestmark = pytest.mark.every_warehouse
 FOUR_MONTHS = {"2018-01-01", "2018-02-01", "2018-03-01", "2018-04-01"}
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_one_partition_is_one_batch(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_microbatch(instance, "2018-03-01")
 
@@ -41,7 +41,7 @@ def test_one_partition_is_one_batch(db: TestWarehouse, instance: dg.DagsterInsta
     assert all(c.passed for c in checks)
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_a_range_runs_in_one_run(db: TestWarehouse, instance: dg.DagsterInstance) -> None:
     result = materialize_microbatch(instance, "2018-01-01", "2018-04-01")
 

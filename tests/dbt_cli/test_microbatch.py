@@ -35,7 +35,7 @@ def first_of_next_month() -> dt.date:
     return (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_first_run_writes_only_its_window(db: TestWarehouse) -> None:
     assert not db.table_exists(MODEL)
 
@@ -44,7 +44,7 @@ def test_first_run_writes_only_its_window(db: TestWarehouse) -> None:
     assert microbatch_rows(db) == expected_rows(db, "2018-03-01", "2018-05-01")
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_a_run_writes_only_its_months(db: TestWarehouse) -> None:
     run_microbatch(db, "2018-01-01", "2018-07-01")
     # Mark every stored month, and change March's source so that March must
@@ -63,7 +63,7 @@ def test_a_run_writes_only_its_months(db: TestWarehouse) -> None:
     assert all(row["order_count"] == -1 for row in others.values())
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_the_two_models_are_equal_month_by_month(db: TestWarehouse) -> None:
     """Across the end of the data (2019-12): months with orders and months of zeros."""
     run_dbt(
@@ -79,7 +79,7 @@ def test_the_two_models_are_equal_month_by_month(db: TestWarehouse) -> None:
     assert expected[dt.date(2020, 1, 1)] == ZERO_MONTH
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_rerun_is_idempotent(db: TestWarehouse) -> None:
     run_microbatch(db, "2018-01-01", "2018-04-01")
     first = db.snapshot()
@@ -90,7 +90,7 @@ def test_rerun_is_idempotent(db: TestWarehouse) -> None:
     assert microbatch_rows(db) == expected_rows(db, "2018-01-01", "2018-04-01")
 
 
-@pytest.mark.spark
+@pytest.mark.spark(session=False)
 def test_emptied_month_becomes_a_row_of_zeros(db: TestWarehouse) -> None:
     run_microbatch(db, "2018-03-01", "2018-04-01")
     assert microbatch_rows(db)[MARCH]["order_count"] > 0
