@@ -45,7 +45,7 @@ from harness.postgres_server import PostgresServer, postgres_bin_dir, running_po
 from harness.spark import spark_missing
 from scripts.spark_cluster import Cluster
 from tests.support.dbt import run_dbt
-from tests.support.scheduling import SparkOnOneWorker, is_spark_case
+from tests.support.scheduling import GroupsOnOneWorker, is_spark_case
 from tests.support.spark import SparkMetastore
 from tests.support.spark_thrift import running_cluster
 from tests.support.warehouse import ADAPTERS, SPARK, SPARK_THRIFT, TestWarehouse, empty_warehouse
@@ -155,14 +155,14 @@ def _in_quick_tier(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadgroup`: every Spark case on one worker (one Java process, one template).
+    """`--dist loadgroup`: the `dg dev` tests on one worker, and each Spark group on one.
 
     xdist's own `xdist_group` marker is lost on pytest 9.2; why, and what
     this does instead: tests/support/scheduling.py. Another --dist: xdist's.
     """
     if config.getvalue("dist") != "loadgroup":
         return None
-    return SparkOnOneWorker(config, log)
+    return GroupsOnOneWorker(config, log)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

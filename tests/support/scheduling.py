@@ -1,6 +1,11 @@
-"""How pytest-xdist shares the tests out: every Spark case on one worker, the rest as they come.
+"""How pytest-xdist shares the tests out: three groups, each on one worker, the rest as they come.
 
-Two groups: the local-session cases (`spark`) and the cluster cases
+The `dg dev` tests (tests/ui/) are one group: they take turns anyway (one
+`dg dev` at a time, tests/support/dagster_dev.py), so on two workers the
+second one to reach them would wait for the lock with nothing to do. As a
+group they run one after another on one worker while the other runs the rest.
+
+Two Spark groups: the local-session cases (`spark`) and the cluster cases
 (`spark_thrift`). The cluster cases need no shared Java process, but one
 worker running them all starts one cluster (about 1.9 GB, 25-40 s) and builds
 one template, where two workers would start and build two; the two groups
@@ -50,8 +55,15 @@ def is_spark_case(nodeid: str) -> bool:
     return spark_group(nodeid) is not None
 
 
-class SparkOnOneWorker(LoadGroupScheduling):
-    """xdist's loadgroup scheduling with two groups: the local Spark cases, the cluster cases."""
+# The tests that start a real `dg dev`: one group.
+DG_DEV_TESTS = "tests/ui/"
+
+
+class GroupsOnOneWorker(LoadGroupScheduling):
+    """xdist's loadgroup scheduling with three groups: the `dg dev` tests, the local Spark
+    cases, the cluster cases."""
 
     def _split_scope(self, nodeid: str) -> str:
+        if nodeid.startswith(DG_DEV_TESTS):
+            return DG_DEV_TESTS
         return spark_group(nodeid) or nodeid

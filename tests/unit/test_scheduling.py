@@ -1,9 +1,9 @@
-"""The xdist scheduler's grouping: the local Spark cases one group, the cluster cases another,
-every other test its own."""
+"""The xdist scheduler's grouping: the `dg dev` tests one group, the local Spark cases
+another, the cluster cases a third, every other test its own."""
 
 from __future__ import annotations
 
-from tests.support.scheduling import SparkOnOneWorker, is_spark_case
+from tests.support.scheduling import GroupsOnOneWorker, is_spark_case
 
 
 def test_spark_cases_are_told_by_their_parameter_id() -> None:
@@ -16,13 +16,15 @@ def test_spark_cases_are_told_by_their_parameter_id() -> None:
 
 
 def test_the_spark_cases_share_one_scope_and_the_others_have_their_own() -> None:
-    split = SparkOnOneWorker._split_scope
+    split = GroupsOnOneWorker._split_scope
     ids = ["t.py::a[spark]", "t.py::b[spark]", "t.py::a[spark_thrift]", "t.py::a[duckdb]"]
-    ids.append("t.py::c")
+    ids += ["t.py::c", "tests/ui/test_browser.py::t[duckdb]", "tests/ui/test_x.py::u[postgres]"]
     assert [split(None, i) for i in ids] == [
         "spark",
         "spark",
         "spark_thrift",
         "t.py::a[duckdb]",
         "t.py::c",
+        "tests/ui/",
+        "tests/ui/",
     ]
