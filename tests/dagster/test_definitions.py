@@ -176,9 +176,10 @@ def test_automation_replaces_the_schedule() -> None:
         for name in graph.get_all_asset_keys()
         if graph.get(name).automation_condition is not None
     }
+    # orders_by_month_microbatch is built when asked (defs/microbatch.py).
     assert automated == {
         "stg_customers", "stg_orders", "stg_payments", "stg_stores", "orders", "customers",
-        *PARTITIONED,
+        *(set(PARTITIONED) - {"orders_by_month_microbatch"}),
     }  # fmt: skip
 
 
