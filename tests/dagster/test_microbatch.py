@@ -9,7 +9,13 @@ import pytest
 
 from dagster_project.defs.microbatch import orders_by_month_microbatch_model
 from harness.oracle import expected_rows, model_rows
-from tests.support.dagster import RANGE_END, RANGE_START, asset_job, materialize_months
+from tests.support.dagster import (
+    RANGE_END,
+    RANGE_START,
+    asset_job,
+    materialize_months,
+    reexecute_from_failure,
+)
 from tests.support.microbatch import (
     ASSET,
     break_month,
@@ -105,13 +111,6 @@ def test_a_failed_batch_fails_every_partition_of_the_run_until_reexecuted(
         }
 
         repair_month(db)
-        options = dg.ReexecutionOptions.from_failure(failed.run_id, instance)
-        with dg.execute_job(
-            job, instance=instance, reexecution_options=options, tags=failed.dagster_run.tags
-        ) as retried:
-            errors = [
-                str(e.event_specific_data.error) for e in retried.all_events if e.is_step_failure
-            ]
-            assert retried.success, errors
+        reexecute_from_failure(job, instance, failed)
         assert instance.get_materialized_partitions(ASSET) == FOUR_MONTHS
     assert microbatch_rows(db) == expected_rows(db, "2018-01-01", "2018-05-01")

@@ -10,7 +10,7 @@ import pytest
 
 from dagster_project.defs.dbt import orders_by_month_model
 from harness.oracle import expected_rows, model_rows
-from tests.support.dagster import RANGE_END, RANGE_START, asset_job
+from tests.support.dagster import RANGE_END, RANGE_START, asset_job, reexecute_from_failure
 from tests.support.warehouse import DuckDBTestWarehouse
 
 pytestmark = pytest.mark.duckdb_only
@@ -36,16 +36,7 @@ def test_failed_run_reexecuted_from_failure_finishes(
         assert not instance.get_materialized_partitions(ORDERS_BY_MONTH)
 
         monkeypatch.setenv("DUCKDB_PATH", str(db.path))
-        options = dg.ReexecutionOptions.from_failure(failed.run_id, instance)
-        # The UI's "Re-execute from failure" carries the parent's partition tags
-        # over; the Python API takes them explicitly.
-        with dg.execute_job(
-            job, instance=instance, reexecution_options=options, tags=failed.dagster_run.tags
-        ) as retried:
-            errors = [
-                str(e.event_specific_data.error) for e in retried.all_events if e.is_step_failure
-            ]
-            assert retried.success, errors
+        reexecute_from_failure(job, instance, failed)
         assert instance.get_materialized_partitions(ORDERS_BY_MONTH) == {
             "2018-01-01",
             "2018-02-01",

@@ -71,3 +71,19 @@ def asset_job(assets_def: dg.AssetsDefinition) -> dg.JobDefinition:
     return dg.Definitions(
         assets=[assets_def], jobs=[job], resources=defs.resources, executor=dg.in_process_executor
     ).resolve_job_def(job.name)
+
+
+def reexecute_from_failure(
+    job: Any, instance: dg.DagsterInstance, failed: dg.ExecuteJobResult
+) -> None:
+    """Re-execute a failed run from its failure, as the UI's button does, and assert it succeeds.
+
+    The UI carries the parent's partition tags over; the Python API takes them
+    explicitly. The assertion names every step failure.
+    """
+    options = dg.ReexecutionOptions.from_failure(failed.run_id, instance)
+    with dg.execute_job(
+        job, instance=instance, reexecution_options=options, tags=failed.dagster_run.tags
+    ) as retried:
+        errors = [str(e.event_specific_data.error) for e in retried.all_events if e.is_step_failure]
+        assert retried.success, errors
