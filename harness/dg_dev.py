@@ -176,6 +176,64 @@ def run_backfill(
     )
 
 
+LOCATION = (
+    "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+)
+
+LAUNCH_RUN = """
+mutation LaunchRun($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message stack }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+
+RUN = """
+query Run($id: ID!) {
+  runOrError(runId: $id) { ... on Run { status } ... on PythonError { message } }
+}
+"""
+
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def run_partition(
+    url: str, partition: str, asset: str, log_file: Path, timeout: float = 300, poll: float = 1
+) -> str:
+    """Launch one run of `asset`'s `partition`, as the UI's Materialize button does,
+    and return its status once it has finished.
+
+    A run, not a backfill: the daemon's run queue starts it within seconds,
+    where a backfill waits for the backfill daemon's 30 s loop twice (to
+    start and to be marked done). Tests that are about something else use it.
+    """
+    (repository,) = graphql(url, LOCATION)["repositoriesOrError"]["nodes"]
+    selector = {
+        "repositoryLocationName": repository["location"]["name"],
+        "repositoryName": repository["name"],
+        "jobName": "__ASSET_JOB",
+        "assetSelection": [{"path": [asset]}],
+    }
+    metadata = {"tags": [{"key": "dagster/partition", "value": partition}]}
+    params = {"selector": selector, "executionMetadata": metadata}
+    launched = graphql(url, LAUNCH_RUN, {"params": params})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = graphql(url, RUN, {"id": run_id})["runOrError"].get("status")
+        if status in FINISHED:
+            return status
+        time.sleep(poll)
+    raise AssertionError(
+        f"run {run_id} not finished after {timeout} s:\n{log_file.read_text()[-5000:]}"
+    )
+
+
 def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     """POST a GraphQL query to the webserver; raise on GraphQL errors."""
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
