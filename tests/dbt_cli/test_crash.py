@@ -34,8 +34,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.duckdb_only]
 ORDERS = 3_000_000  # the aggregate then takes ~0.6 s, the whole process ~4 s
 START, END = "2018-01-01", "2020-01-01"  # the generator's default span
 WINDOW = dbt_vars(partition_start=START, partition_end=END)
-TRIALS_AT_RANDOM = 6
-TRIALS_IN_TRANSACTION = 6
+TRIALS_AT_RANDOM = 4
+TRIALS_IN_TRANSACTION = 4
 MODEL = "model.jaffle_shop.orders_by_month"
 BEGIN = f"On {MODEL}: BEGIN"
 COMMIT = f"On {MODEL}: COMMIT"
