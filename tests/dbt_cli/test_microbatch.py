@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from harness.oracle import ZERO_MONTH, expected_rows, model_rows, months
-from tests.support.dbt import dbt_vars, run_dbt
+from tests.support.dbt import assert_tests_passed, dbt_vars, run_dbt
 from tests.support.microbatch import (
     MODEL,
     break_month,
@@ -185,15 +185,17 @@ def test_build_passes_its_unit_and_data_tests(db: TestWarehouse) -> None:
     """The unit tests set the batch's months themselves, so any run's flags leave them valid."""
     result = run_dbt(["build", "--select", MODEL, *event_time("2018-03-01", "2018-04-01")], db)
 
-    for test in (
-        "orders_by_month_microbatch_batch_is_its_calendar_month",
-        "orders_by_month_microbatch_empty_month_is_zeros",
-        "orders_by_month_microbatch_leap_day_is_the_last_day_of_february",
-        "orders_by_month_microbatch_average_rounds_the_half_cent_up",
-        "unique_orders_by_month_microbatch_order_month",
-        "not_null_orders_by_month_microbatch_order_month",
-    ):
-        assert any(test in line and "PASS" in line for line in result.stdout.splitlines()), test
+    assert_tests_passed(
+        result,
+        [
+            "orders_by_month_microbatch_batch_is_its_calendar_month",
+            "orders_by_month_microbatch_empty_month_is_zeros",
+            "orders_by_month_microbatch_leap_day_is_the_last_day_of_february",
+            "orders_by_month_microbatch_average_rounds_the_half_cent_up",
+            "unique_orders_by_month_microbatch_order_month",
+            "not_null_orders_by_month_microbatch_order_month",
+        ],
+    )
     assert microbatch_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from dagster_project.defs.partitions import all_months_window
 from harness.oracle import ZERO_MONTH, expected_rows, model_rows, months
-from tests.support.dbt import dbt_vars, run_dbt
+from tests.support.dbt import assert_tests_passed, dbt_vars, run_dbt
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server; those marked
@@ -127,13 +127,15 @@ def test_build_with_partition_key_passes_unit_and_data_tests(db: TestWarehouse) 
         ["build", "--select", "orders_by_month", "--vars", "{partition_key: 2018-03-01}"], db
     )
 
-    for test in (
-        "orders_by_month_window_is_half_open",
-        "orders_by_month_empty_month_is_zeros",
-        "unique_orders_by_month_order_month",
-        "not_null_orders_by_month_order_month",
-    ):
-        assert any(test in line and "PASS" in line for line in result.stdout.splitlines()), test
+    assert_tests_passed(
+        result,
+        [
+            "orders_by_month_window_is_half_open",
+            "orders_by_month_empty_month_is_zeros",
+            "unique_orders_by_month_order_month",
+            "not_null_orders_by_month_order_month",
+        ],
+    )
     assert model_rows(db) == expected_rows(db, "2018-03-01", "2018-04-01")
 
 

@@ -17,7 +17,7 @@ from harness.oracle import (
     expected_cells,
     store_rows,
 )
-from tests.support.dbt import dbt_vars, run_dbt
+from tests.support.dbt import assert_tests_passed, dbt_vars, run_dbt
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server; those marked
@@ -265,18 +265,20 @@ def test_build_runs_the_unit_and_data_tests_of_each_partition_type(db: TestWareh
         db,
     )  # fmt: skip
 
-    for test in (
-        "revenue_by_payment_method_filters_to_its_method",
-        "revenue_by_payment_method_unpaid_method_is_zeros",
-        "payments_by_month_and_method_builds_only_its_cell",
-        "payments_by_month_and_method_range_is_a_rectangle_of_cells",
-        "orders_by_store_filters_to_its_store",
-        "orders_by_store_new_store_without_orders_is_zeros",
-        "unique_combination_payments_by_month_and_method_order_month__payment_method",
-        "unique_orders_by_store_store_id",
-        "unique_revenue_by_payment_method_payment_method",
-    ):
-        assert any(test in line and "PASS" in line for line in result.stdout.splitlines()), test
+    assert_tests_passed(
+        result,
+        [
+            "revenue_by_payment_method_filters_to_its_method",
+            "revenue_by_payment_method_unpaid_method_is_zeros",
+            "payments_by_month_and_method_builds_only_its_cell",
+            "payments_by_month_and_method_range_is_a_rectangle_of_cells",
+            "orders_by_store_filters_to_its_store",
+            "orders_by_store_new_store_without_orders_is_zeros",
+            "unique_combination_payments_by_month_and_method_order_month__payment_method",
+            "unique_orders_by_store_store_id",
+            "unique_revenue_by_payment_method_payment_method",
+        ],
+    )
     assert by_method_rows(db) == expected_by_method(db, ("coupon",))
     assert cell_rows(db) == expected_cells(db, "2018-03-01", "2018-04-01", ("coupon",))
     assert store_rows(db) == {4: expected_by_store(db)[4]}

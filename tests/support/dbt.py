@@ -117,3 +117,12 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def assert_tests_passed(
+    result: subprocess.CompletedProcess[str] | DbtResult, tests: list[str]
+) -> None:
+    """Each of dbt's `tests` has a PASS line in the output of `dbt build`."""
+    lines = result.stdout.splitlines()
+    for test in tests:
+        assert any(test in line and "PASS" in line for line in lines), test

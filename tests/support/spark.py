@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
 from harness.spark import stop_java
+from tests.support.warehouse import schema_name
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -68,11 +69,6 @@ class SparkMetastore:
     def stop(self) -> None:
         """Stop the session and end the Java process (pyspark keeps it until Python exits)."""
         stop_java()
-
-
-def schema_name(name: str) -> str:
-    """A test's name as a Spark database name: lowercase letters, digits and underscores."""
-    return "t_" + re.sub(r"\W", "_", name.lower())
 
 
 @dataclass(frozen=True)

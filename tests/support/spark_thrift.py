@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from dagster_project.lib.project import DBT_PROJECT_DIR
 from scripts.spark_cluster import Cluster
-from tests.support.warehouse import SPARK_THRIFT
+from tests.support.warehouse import SPARK_THRIFT, schema_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -59,11 +59,6 @@ def running_cluster(folder: Path) -> Iterator[Cluster]:
     finally:
         cluster.stop()
         atexit.unregister(cluster.stop)
-
-
-def schema_name(name: str) -> str:
-    """A test's name as a Spark database name: lowercase letters, digits and underscores."""
-    return "t_" + re.sub(r"\W", "_", name.lower())
 
 
 @dataclass(frozen=True)

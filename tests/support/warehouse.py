@@ -14,6 +14,7 @@ Tests about DuckDB itself are marked `duckdb_only` and may read `.path`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,11 @@ ADAPTERS = ("duckdb", "postgres")
 SPARK = "spark"
 # ... and on a Spark cluster through its Thrift server (tests/support/spark_thrift.py).
 SPARK_THRIFT = "spark_thrift"
+
+
+def schema_name(name: str) -> str:
+    """A test's name as a Spark database name: lowercase letters, digits and underscores."""
+    return "t_" + re.sub(r"\W", "_", name.lower())
 
 
 class TestWarehouse(Protocol):
