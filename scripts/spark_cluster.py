@@ -55,6 +55,11 @@ WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
 START_COMMAND = "scripts/spark-cluster start"
 # The JIT and GC flags halve a JVM's start-up on a small machine.
 JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# On the Thrift server's classpath: closing a session can build a Hive client,
+# which initialises Hive's function registry, which needs a class of
+# hive-llap-common, a jar the pyspark 4 wheel lacks. scripts/bootstrap puts it
+# beside the pyspark it completes (docs/spark-cluster.md).
+HIVE_LLAP_COMMON = Path(sys.prefix) / "spark-jars" / "hive-llap-common-2.3.9.jar"
 
 
 def _setting(environ: Mapping[str, str], name: str, default: str) -> str:
@@ -258,11 +263,13 @@ class Cluster:
                 daemon,
             )
         warehouse = self.folder / "warehouse"
+        llap = ["--driver-class-path", str(HIVE_LLAP_COMMON)] if HIVE_LLAP_COMMON.exists() else []
         commands["thrift"] = (
             [
                 str(bin_dir / "spark-submit"),
                 "--class",
                 THRIFT_CLASS,
+                *llap,
                 "--name",
                 "Thrift JDBC/ODBC Server",
                 "--master",
@@ -297,12 +304,7 @@ class Cluster:
                 "--hiveconf",
                 f"hive.server2.thrift.bind.host={HOST}",
                 # Statements run as the server's own user, not as each
-                # client's name (auth is NONE: a name proves nothing). With
-                # doAs on, a Thrift thread that served one user and then
-                # closes another's session builds a new Hive client, whose
-                # function registry needs hive-llap-common, a jar Spark 4
-                # no longer ships: CloseSession fails with
-                # NoClassDefFoundError LlapSigner$Signable, and so does dbt.
+                # client's name (auth is NONE: a name proves nothing).
                 "--hiveconf",
                 "hive.server2.enable.doAs=false",
                 # Its per-session logs and scratch files in the cluster's
@@ -368,6 +370,12 @@ class Cluster:
         self._wait(lambda: _alive_workers(self.master_state()) >= 2, "worker-1", deadline)
         if not running["thrift"]:
             say(f"starting the Thrift server on {self.thrift_address}")
+            if not HIVE_LLAP_COMMON.exists():
+                say(
+                    f"{HIVE_LLAP_COMMON} is missing: the server may drop a client that closes "
+                    "its session; `BOOTSTRAP_EXTRAS=dev,postgres,spark source scripts/bootstrap` "
+                    "adds it."
+                )
             self._launch("thrift", *commands["thrift"])
         self._wait(lambda: self.thrift_answers() and self.select_one(), "thrift", deadline)
         return False
