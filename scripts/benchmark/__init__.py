@@ -25,8 +25,9 @@ new 24-month range. It reports the median and minimum of the repetitions,
 peak RSS (the largest single process of the command's tree, from os.wait4 in
 a small launcher), the ratios to the floor and to bare dbt (`dbt run`; and
 `dbt build`, which leaves Dagster's own share), dbt's own model time from
-run_results.json (for the microbatch model also its batches, and the time a
-batch: run_results.json times the model, not each batch), and Dagster's
+run_results.json (for the microbatch model also its batches, the model's
+time a batch, and each batch's own time from dbt's log, which the benchmark
+writes as JSON lines: run_results.json times the model, not each batch), and Dagster's
 bookkeeping: its time beyond the same `dbt build` for 1, 12 and all
 partitions in one run.
 After the full-history Dagster run it checks the model against the oracle,

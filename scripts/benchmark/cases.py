@@ -51,6 +51,36 @@ def batch_count(target_dir: Path | None, model: str) -> int | None:
     return None
 
 
+def batch_seconds(target_dir: Path | None, log_dir: Path | None, model: str) -> list[float] | None:
+    """Each batch's own time for a microbatch `model`, in batch order, from dbt's JSON log
+    in `log_dir` (its `LogBatchResult` events), for the invocation whose run_results.json
+    is in `target_dir`; None when either is missing or the model ran no batches.
+
+    run_results.json times only the model as a whole; the log is where dbt times
+    each batch. dbt appends every invocation to one dbt.log, so the run's
+    invocation id picks its events.
+    """
+    results = target_dir / "run_results.json" if target_dir is not None else None
+    log = log_dir / "dbt.log" if log_dir is not None else None
+    if results is None or log is None or not results.exists() or not log.exists():
+        return None
+    invocation = json.loads(results.read_text())["metadata"]["invocation_id"]
+    found: dict[int, float] = {}
+    for line in log.read_text().splitlines():
+        # the file is JSON only with DBT_LOG_FORMAT_FILE=json; skip anything else
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        info, data = event.get("info", {}), event.get("data", {})
+        if (
+            info.get("name") == "LogBatchResult"
+            and info.get("invocation_id") == invocation
+            and data.get("node_info", {}).get("node_name") == model
+        ):
+            found[data["batch_index"]] = data.get("execution_time", 0.0)
+    return [found[i] for i in sorted(found)] or None
+
+
 def newest_run_dir(target: Path) -> Path | None:
     """The per-run dbt folder Dagster wrote last under `target` (the one with run results)."""
     results = list(target.glob("*/run_results.json"))
@@ -86,16 +116,20 @@ class Bench:
                 # Dagster's per-run dbt folders go to the scratch folder too, so
                 # tests running beside the benchmark cannot mix with them.
                 "DBT_TARGET_PATH": str(work / "dagster_target"),
+                # dbt's log file as JSON lines: where dbt times each microbatch
+                # batch (batch_seconds()); the console stays as a user sees it.
+                "DBT_LOG_FORMAT_FILE": "json",
             },
             new_dagster_home(work / "dagster_home"),
         )
         # Bare dbt keeps its artifacts out of dbt_project/target, which is
         # Dagster's (manifest, partial parse, per-run folders).
         self.dbt_target = work / "dbt_target"
+        self.dbt_logs = work / "dbt_logs"
         self.dbt_env = {
             **self.env,
             "DBT_TARGET_PATH": str(self.dbt_target),
-            "DBT_LOG_PATH": str(work / "dbt_logs"),
+            "DBT_LOG_PATH": str(self.dbt_logs),
         }
         self.rows: list[Row] = []
         self.keys = partition_keys()
@@ -138,9 +172,15 @@ class Bench:
         return sql
 
     def dbt_times(self, sample: Sample, run_dir: Path | None) -> None:
-        """dbt's own times for the run whose artifacts are in `run_dir`, onto `sample`."""
+        """dbt's own times for the run whose artifacts are in `run_dir`, onto `sample`.
+
+        Bare dbt logs to one folder; Dagster's runs log to each run's own folder.
+        """
         sample.model_seconds = model_seconds(run_dir, self.model.name)
         sample.batches = batch_count(run_dir, self.model.name)
+        if sample.batches:
+            log_dir = self.dbt_logs if run_dir == self.dbt_target else run_dir
+            sample.batch_seconds = batch_seconds(run_dir, log_dir, self.model.name)
 
     def measure(
         self,
