@@ -50,6 +50,9 @@ and checks it the same way, so the two equal each other month by month.
                                   # stops; the backfill with pool limit 2 against 1
     python -m scripts.benchmark --model orders_by_month_microbatch --sizes 1M --reps 1
                                   # dbt's microbatch strategy, the same cases
+    python -m scripts.benchmark --sizes 100M --reps 1 --cases one-new-month,new-months
+                                  # only those cases (--help lists them); the first
+                                  # build, the full history in one run, is always timed
     python -m scripts.benchmark --smoke            # CI: DuckDB, 1M, 1 repetition, 2 naive runs
 
 Run it from the repository root, as a module. The modules, one job each:

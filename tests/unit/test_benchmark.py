@@ -13,7 +13,7 @@ import pytest
 
 from dagster_project.defs.partitions import monthly_partitions
 from harness.ports import free_ports
-from scripts.benchmark.cases import batch_count, batch_seconds, model_seconds, newest_run_dir
+from scripts.benchmark.cases import CASES, batch_count, batch_seconds, model_seconds, newest_run_dir
 from scripts.benchmark.cli import parse_args
 from scripts.benchmark.models import MICROBATCH, MODELS
 from scripts.benchmark.report import Row, batch_lines, summary, table
@@ -58,6 +58,8 @@ def test_smoke_and_target_defaults() -> None:
     assert (smoke.size_list, smoke.reps, smoke.naive, smoke.target) == (["1M"], 1, 2, "duckdb")
     assert parse_args(["--target", "spark"]).naive == TARGETS["spark"].naive == 2
     assert parse_args(["--sizes", "1M, 10M", "--naive", "3"]).size_list == ["1M", "10M"]
+    assert parse_args([]).case_list == list(CASES)
+    assert parse_args(["--cases", "one-new-month, naive"]).case_list == ["one-new-month", "naive"]
 
 
 @pytest.mark.parametrize(
@@ -73,6 +75,11 @@ def test_smoke_and_target_defaults() -> None:
             "--model 'orders': expected one of orders_by_month, orders_by_month_microbatch",
         ),
         (["--reps", "0"], "--reps 0, --naive 12: expected 1 or more each"),
+        (
+            ["--cases", "naive,warm"],
+            "--cases 'naive,warm': expected a comma list of full-history, one-partition, "
+            "range, one-new-month, new-months, naive",
+        ),
         (["--backfill"], "--backfill: DuckDB has one writer, so there is no parallel backfill"),
     ],
 )
