@@ -25,8 +25,9 @@ new 24-month range. It reports the median and minimum of the repetitions,
 peak RSS (the largest single process of the command's tree, from os.wait4 in
 a small launcher), the ratios to the floor and to bare dbt (`dbt run`; and
 `dbt build`, which leaves Dagster's own share), dbt's own model time from
-run_results.json (for the microbatch model also its batches, and the time a
-batch: run_results.json times the model, not each batch), and Dagster's
+run_results.json (for the microbatch model also its batches, the model's
+time a batch, and each batch's own time from dbt's log, which the benchmark
+writes as JSON lines: run_results.json times the model, not each batch), and Dagster's
 bookkeeping: its time beyond the same `dbt build` for 1, 12 and all
 partitions in one run.
 After the full-history Dagster run it checks the model against the oracle,
@@ -49,6 +50,9 @@ and checks it the same way, so the two equal each other month by month.
                                   # stops; the backfill with pool limit 2 against 1
     python -m scripts.benchmark --model orders_by_month_microbatch --sizes 1M --reps 1
                                   # dbt's microbatch strategy, the same cases
+    python -m scripts.benchmark --sizes 100M --reps 1 --cases one-new-month,new-months
+                                  # only those cases (--help lists them); the first
+                                  # build, the full history in one run, is always timed
     python -m scripts.benchmark --smoke            # CI: DuckDB, 1M, 1 repetition, 2 naive runs
 
 Run it from the repository root, as a module. The modules, one job each:

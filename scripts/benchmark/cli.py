@@ -12,7 +12,7 @@ import scripts.benchmark
 from dagster_project.lib.progress import steps
 from dagster_project.lib.project import REPO_ROOT
 from scripts.benchmark.backfill import parallel_backfill
-from scripts.benchmark.cases import Bench
+from scripts.benchmark.cases import CASES, Bench
 from scripts.benchmark.models import MODELS
 from scripts.benchmark.report import Row, report
 from scripts.benchmark.targets import TARGETS
@@ -48,6 +48,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also a 12-month one-run-per-partition backfill through dg dev, "
         "warehouse pool limit 4 against 1 (postgres; 2 against 1 on spark_thrift)",
     )
+    parser.add_argument(
+        "--cases",
+        default=",".join(CASES),
+        help=f"comma list of the cases to run: {', '.join(CASES)} (default all)",
+    )
     parser.add_argument("--smoke", action="store_true", help="CI: 1M, 1 repetition, 2 naive runs")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -60,6 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = [s for s in args.size_list if s not in SIZES]
     if unknown or not args.size_list:
         parser.error(f"--sizes {args.sizes!r}: expected a comma list of {', '.join(SIZES)}")
+    args.case_list = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if not args.case_list or set(args.case_list) - set(CASES):
+        parser.error(f"--cases {args.cases!r}: expected a comma list of {', '.join(CASES)}")
     if args.reps < 1 or args.naive < 1:
         parser.error(f"--reps {args.reps}, --naive {args.naive}: expected 1 or more each")
     if target is None:
@@ -92,6 +100,7 @@ def main(argv: list[str] | None = None) -> None:
                 bench = Bench(
                     size, SIZES[size], work, reps=args.reps, naive=args.naive, target=target,
                     target_env=target_env, model=model, environ=environ, step=step,
+                    cases=args.case_list,
                 )  # fmt: skip
                 notes += bench.all()
                 rows += bench.rows

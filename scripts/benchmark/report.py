@@ -56,7 +56,8 @@ def batch_lines(rows: list[Row]) -> list[str]:
     """dbt's own time for a microbatch run beside the process's: per row with batches.
 
     dbt's run_results.json lists a microbatch model's batches but times only
-    the model as a whole, so the time a batch is the model's time over its batches.
+    the model as a whole, so the time a batch is the model's time over its
+    batches; each batch's own time, from dbt's log, follows when it was read.
     """
     out = []
     for r in rows:
@@ -68,8 +69,17 @@ def batch_lines(rows: list[Row]) -> list[str]:
         out.append(
             f"{r.size}: {r.case}, {r.path}: process {sample.seconds:.2f} s, dbt's model "
             f"{sample.model_seconds:.2f} s over {sample.batches} batch(es), {per:.3f} s a batch"
+            + (f"; {spread(sample.batch_seconds)}" if sample.batch_seconds else "")
         )
     return out
+
+
+def spread(seconds: list[float]) -> str:
+    """Each batch's own time, as its range and median."""
+    return (
+        f"dbt's time each batch {min(seconds):.3f} to {max(seconds):.3f} s, "
+        f"median {statistics.median(seconds):.3f} s"
+    )
 
 
 def ratio(value: float, base: float | None) -> str:

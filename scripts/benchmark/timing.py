@@ -23,6 +23,8 @@ class Sample:
     model_seconds: float | None = None
     #: a microbatch model's batches in the run (dbt's run_results.json), if any
     batches: int | None = None
+    #: each batch's own time, in batch order (dbt's JSON log), if the model ran batches
+    batch_seconds: list[float] | None = None
 
 
 def run(cmd: list[str], env: Mapping[str, str], cwd: Path, step: Step) -> Sample:

@@ -26,7 +26,7 @@ from tests.support.microbatch import (
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server; those marked
-# `spark` on local Spark too.
+# `spark(session=False)` on the Spark cluster too.
 pytestmark = pytest.mark.every_warehouse
 
 FOUR_MONTHS = {"2018-01-01", "2018-02-01", "2018-03-01", "2018-04-01"}
@@ -84,6 +84,7 @@ def microbatch_job() -> dg.JobDefinition:
     return asset_job(orders_by_month_microbatch_model)
 
 
+@pytest.mark.spark(session=False)
 def test_a_failed_batch_fails_every_partition_of_the_run_until_reexecuted(
     db: TestWarehouse,
 ) -> None:

@@ -23,7 +23,7 @@ from tests.support.microbatch import (
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server; those marked
-# `spark` on local Spark too.
+# `spark(session=False)` on the Spark cluster too.
 pytestmark = pytest.mark.every_warehouse
 
 MARCH = dt.date(2018, 3, 1)
@@ -202,7 +202,7 @@ def test_build_passes_its_unit_and_data_tests(db: TestWarehouse) -> None:
 # --- a failed batch ----------------------------------------------------------------
 
 
-# Not on Spark: there break_month()'s overflow does not fail the batch (the run succeeds).
+@pytest.mark.spark(session=False)
 def test_a_failed_batch_leaves_the_others_and_dbt_retry_runs_it_alone(db: TestWarehouse) -> None:
     """March's batch fails: January, February and April are written all the same (a
     partial success), and `dbt retry` runs March alone once its data is repaired."""

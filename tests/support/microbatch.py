@@ -55,9 +55,10 @@ def materialize_microbatch(
 
 
 def break_month(db: TestWarehouse, day: str) -> None:
-    """Add an order on `day` whose payments overflow its month's revenue: on DuckDB and
-    Postgres that month's batch fails (the cast to decimal(18, 2)), the others' do not.
-    On local Spark the same rows do not fail the batch."""
+    """Add an order on `day` whose payments overflow its month's revenue: that month's
+    batch fails on the cast to decimal(18, 2), the others' do not. On DuckDB, Postgres
+    and the Spark cluster (ANSI mode, Spark 4's default); not on local Spark, where
+    dbt-spark's session turns ANSI mode off and an overflowing cast gives null."""
     db.execute(
         "insert into raw_orders (id, user_id, order_date, status, store_id) values "
         f"({BROKEN_ORDER_ID}, 1, cast('{day}' as date), 'completed', 1)",

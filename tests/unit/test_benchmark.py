@@ -13,7 +13,7 @@ import pytest
 
 from dagster_project.defs.partitions import monthly_partitions
 from harness.ports import free_ports
-from scripts.benchmark.cases import batch_count, model_seconds, newest_run_dir
+from scripts.benchmark.cases import CASES, batch_count, batch_seconds, model_seconds, newest_run_dir
 from scripts.benchmark.cli import parse_args
 from scripts.benchmark.models import MICROBATCH, MODELS
 from scripts.benchmark.report import Row, batch_lines, summary, table
@@ -58,6 +58,8 @@ def test_smoke_and_target_defaults() -> None:
     assert (smoke.size_list, smoke.reps, smoke.naive, smoke.target) == (["1M"], 1, 2, "duckdb")
     assert parse_args(["--target", "spark"]).naive == TARGETS["spark"].naive == 2
     assert parse_args(["--sizes", "1M, 10M", "--naive", "3"]).size_list == ["1M", "10M"]
+    assert parse_args([]).case_list == list(CASES)
+    assert parse_args(["--cases", "one-new-month, naive"]).case_list == ["one-new-month", "naive"]
 
 
 @pytest.mark.parametrize(
@@ -73,6 +75,11 @@ def test_smoke_and_target_defaults() -> None:
             "--model 'orders': expected one of orders_by_month, orders_by_month_microbatch",
         ),
         (["--reps", "0"], "--reps 0, --naive 12: expected 1 or more each"),
+        (
+            ["--cases", "naive,warm"],
+            "--cases 'naive,warm': expected a comma list of full-history, one-partition, "
+            "range, one-new-month, new-months, naive",
+        ),
         (["--backfill"], "--backfill: DuckDB has one writer, so there is no parallel backfill"),
     ],
 )
@@ -133,17 +140,45 @@ def test_batches_come_from_the_microbatch_models_result(tmp_path: Path) -> None:
     assert batch_count(None, MICROBATCH) is None
 
 
+def test_batch_seconds_come_from_the_runs_own_batch_events_in_dbts_json_log(
+    tmp_path: Path,
+) -> None:
+    def event(invocation: str, node: str, index: int, seconds: float) -> str:
+        info = {"name": "LogBatchResult", "invocation_id": invocation}
+        data = {"batch_index": index, "execution_time": seconds, "node_info": {"node_name": node}}
+        return json.dumps({"info": info, "data": data})
+
+    (tmp_path / "run_results.json").write_text(
+        json.dumps({"metadata": {"invocation_id": "this-run"}, "results": []})
+    )
+    lines = [
+        "14:00:00  a line of the debug format, from a run without DBT_LOG_FORMAT_FILE=json",
+        event("an-earlier-run", MICROBATCH, 1, 9.0),
+        event("this-run", MICROBATCH, 2, 0.25),
+        event("this-run", "another_model", 1, 5.0),
+        json.dumps({"info": {"name": "LogModelResult", "invocation_id": "this-run"}, "data": {}}),
+        event("this-run", MICROBATCH, 1, 0.5),
+    ]
+    (tmp_path / "dbt.log").write_text("\n".join(lines) + "\n")
+    # in batch order, whatever order the threads logged them in
+    assert batch_seconds(tmp_path, tmp_path, MICROBATCH) == [0.5, 0.25]
+    assert batch_seconds(tmp_path, tmp_path, "stg_orders") is None
+    assert batch_seconds(tmp_path, tmp_path / "missing", MICROBATCH) is None
+    assert batch_seconds(None, tmp_path, MICROBATCH) is None
+
+
 def test_batch_lines_put_dbts_time_a_batch_beside_the_process() -> None:
     batched = Row(
         "1M", "one new month", "dbt", [Sample(4.0, 100, 0.5, 1), Sample(6.0, 100, 0.7, 1)]
     )
-    ranged = Row("1M", "24 new months", "dagster", [Sample(9.0, 200, 4.8, 24)], partitions=24)
+    each = [0.1] * 12 + [0.3] * 12
+    ranged = Row("1M", "24 new months", "dagster", [Sample(9.0, 200, 4.8, 24, each)], partitions=24)
     plain = Row("1M", "one partition", "dbt", [Sample(3.0, 100, 0.4)])
     assert batch_lines([batched, ranged, plain]) == [
         "1M: one new month, dbt: process 6.00 s, dbt's model 0.70 s over 1 batch(es), "
         "0.700 s a batch",
         "1M: 24 new months, dagster: process 9.00 s, dbt's model 4.80 s over 24 batch(es), "
-        "0.200 s a batch",
+        "0.200 s a batch; dbt's time each batch 0.100 to 0.300 s, median 0.200 s",
     ]
 
 
