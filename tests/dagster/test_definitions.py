@@ -214,3 +214,5 @@ def test_automated_runs_are_retried_with_a_bound() -> None:
             "retry_on_asset_or_op_failure": True,
         }, config
         assert settings["run_monitoring"]["enabled"] is True, config
+        # A killed run's pool slot is freed, so its retry can start.
+        assert settings["run_monitoring"]["free_slots_after_run_end_seconds"] > 0, config
