@@ -76,6 +76,11 @@ class DgDev:
         knowing that nothing moves until `kill`."""
         os.killpg(self.process.pid, signal.SIGSTOP)
 
+    def resume(self) -> None:
+        """Let a paused group go on (SIGCONT); nothing happens to one that runs."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGCONT)
+
     def kill(self) -> None:
         """Kill every process of the group at once (SIGKILL), as a crash or a power cut
         would: no process shuts down cleanly, runs in flight die with them."""

@@ -8,10 +8,11 @@ without a run (the state a backfill leaves, without the backfill daemon's
 inside the lookback, and the month just before the lookback. Without any
 request from the test, the raw_changes sensor reports raw_orders and
 raw_payments changed, the automation sensor requests the unpartitioned
-models, then the lookback's months as a backfill. As soon as that backfill
-is stored, before its run starts, the whole `dg dev` is killed (SIGKILL to
-its process group: webserver, daemon, code server) and started again on the
-same DAGSTER_HOME. The backfill is not lost: the lookback's months are
+models, then the lookback's months as a backfill. At the first moment after
+the raw change is reported when requests are pending but no run is in a
+worker, the whole `dg dev` is killed (SIGKILL to its process group:
+webserver, daemon, code server) and started again on the same
+DAGSTER_HOME. No request is lost: the lookback's months are
 rebuilt in one run, and the month inside equals SQL over the raw tables
 again. The month outside keeps its old numbers. Every wait is bounded; on a
 failure the sensors' ticks and the log's tail are printed.
@@ -20,17 +21,16 @@ failure the sensors' ticks and the log's tail are printed.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import dagster as dg
 import pytest
 
 from dagster_project.defs.partitions import monthly_partitions
-from harness.dg_dev import new_dagster_home
+from harness.dg_dev import DgDev, new_dagster_home
 from harness.oracle import expected_rows, model_rows
 from tests.support.automation_dev import (
-    ORDERS_BY_MONTH,
     automation_settings,
     build_months,
     finished,
@@ -48,18 +48,17 @@ from tests.support.automation_dev import (
 from tests.support.dagster_dev import dagster_env, started_dagster_dev
 from tests.support.warehouse import TestWarehouse
 
-if TYPE_CHECKING:
-    from dagster._core.execution.backfill import PartitionBackfill
-
 pytestmark = pytest.mark.e2e
 
 LOOKBACK = 2
 AUTOMATION = automation_settings(LOOKBACK)
 BACKFILL_TAG = "dagster/backfill"
-IN_PROGRESS = (
+# A run in these states is, or is about to be, in a worker process.
+IN_WORKER = (
     dg.DagsterRunStatus.NOT_STARTED,
     dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
 )
 
 
@@ -82,28 +81,12 @@ def test_late_orders_rebuild_the_lookback_only(
         inserted = dt.datetime.now(dt.UTC)
         insert_late_orders(db, [inside, outside])
         try:
-            wait_for(lambda: month_backfill(instance, inserted), 300, "the months requested", 0.2)
-            dev.pause()  # nothing moves while the test looks
-            backfill = month_backfill(instance, inserted)
-            launched = instance.get_runs(dg.RunsFilter(tags={BACKFILL_TAG: backfill.backfill_id}))
-            # The backfill daemon picks a backfill up every 30 s: the kill
-            # comes a fraction of a second after the request.
-            assert launched == [], f"the backfill's run started before the kill: {launched}"
-            in_flight = instance.get_runs(dg.RunsFilter(statuses=list(IN_PROGRESS)))
-            dev.kill()
+            pending = kill_while_pending(dev, instance, inserted)
         except AssertionError:
+            dev.resume()  # the webserver answers the ticks' query
             print_ticks(dev.url, log)
             raise
-    # A run still in flight (the unpartitioned models' marts) dies with it and
-    # stays Started: with the default run launcher nothing checks it
-    # (docs/automation.md). The months do not read those marts.
-    print(f"dg dev killed {dt.datetime.now(dt.UTC) - inserted} after the insert; in flight:")
-    print(
-        [
-            (run.run_id, sorted(key.to_user_string() for key in run.asset_selection or ()))
-            for run in in_flight
-        ]
-    )
+    print(f"dg dev killed {dt.datetime.now(dt.UTC) - inserted} after the insert; {pending}")
 
     log = tmp_path / "dagster_dev_restarted.log"
     with started_dagster_dev(home, db, log, storage_url, automation=AUTOMATION) as dev:
@@ -120,8 +103,8 @@ def test_late_orders_rebuild_the_lookback_only(
         run = instance.get_run_by_id(run_id)
         assert run.status == dg.DagsterRunStatus.SUCCESS, run.status
         assert run.tags.get("dagster/auto_materialize") == "true", run.tags
-        assert run.tags.get(BACKFILL_TAG) == backfill.backfill_id, run.tags
-        # One run for the lookback's months (both of them): the stored backfill's.
+        assert BACKFILL_TAG in run.tags, run.tags  # the months' backfill
+        # One run for the lookback's months (both of them).
         assert [r.run_id for r in month_runs(instance, inserted)] == [run_id]
         assert partitions_of(instance, run_id) == set(keys[-LOOKBACK:])
         assert materializations(instance, outside) == 1  # the recorded one, nothing since
@@ -135,13 +118,47 @@ def test_late_orders_rebuild_the_lookback_only(
     assert rows[month(outside)] != expected_rows(db, outside, next_month(outside))[month(outside)]
 
 
-def month_backfill(instance: dg.DagsterInstance, since: dt.datetime) -> PartitionBackfill | None:
-    """The backfill automation requested for orders_by_month since `since`, if any."""
-    for backfill in instance.get_backfills(limit=20):
-        if (
-            backfill.backfill_timestamp >= since.timestamp()
-            and backfill.tags.get("dagster/auto_materialize") == "true"
-            and ORDERS_BY_MONTH in (backfill.asset_selection or ())
-        ):
-            return backfill
-    return None
+def kill_while_pending(dev: DgDev, instance: dg.DagsterInstance, inserted: dt.datetime) -> str:
+    """Kill the whole `dg dev` at the first moment the raw change is reported, the months
+    are not rebuilt yet, and no run is in a worker; return what was pending.
+
+    Requests stored by then (a tick's cursor, queued runs, a backfill) must
+    survive the kill. A run in a worker would die with it and stay Started
+    (docs/automation.md), so the kill waits for a moment without one. Each
+    candidate moment is checked again with `dg dev` paused (SIGSTOP), so
+    nothing moves between the check and the kill.
+    """
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if pending_only(instance, inserted):
+            dev.pause()
+            pending = pending_only(instance, inserted)
+            if pending:
+                dev.kill()
+                return pending
+            dev.resume()
+        assert materializations(instance, latest_month()) == 1, "rebuilt before any kill"
+        time.sleep(0.1)
+    raise AssertionError("no moment without a run in a worker after 300 s")
+
+
+def pending_only(instance: dg.DagsterInstance, inserted: dt.datetime) -> str | None:
+    """What is pending if the raw change is reported, the latest month not rebuilt and no
+    run in a worker (or about to be); else None."""
+    raw = instance.fetch_materializations(dg.AssetKey("raw_orders"), limit=1).records
+    if not raw or raw[0].timestamp < inserted.timestamp():
+        return None
+    if materializations(instance, latest_month()) > 1:
+        return None
+    if instance.get_runs(dg.RunsFilter(statuses=list(IN_WORKER))):
+        return None
+    queued = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
+    backfills = [
+        b for b in instance.get_backfills(limit=20) if b.backfill_timestamp >= inserted.timestamp()
+    ]
+    return f"pending: {len(queued)} queued run(s), {len(backfills)} backfill(s)"
+
+
+def latest_month() -> str:
+    """The latest monthly partition: the month inside the lookback."""
+    return monthly_partitions.get_partition_keys()[-1]
