@@ -147,11 +147,12 @@ def kill_runs(instance: dg.DagsterInstance, since: dt.datetime, count: int) -> l
     killed: list[str] = []
     while len(killed) < count:
         # The first waits for the raw change, the unpartitioned models' run
-        # and the backfill daemon's 30 s loop; a retry follows within seconds.
-        timeout = 300 if not killed else 120
+        # and the backfill daemon's 30 s loop; a retry waits in the queue
+        # behind the runs already there (the backfill's payments_by_month_
+        # and_method runs), one at a time on DuckDB's pool.
         run_id, pid = wait_for(
             lambda: next_started(instance, since, killed),
-            timeout,
+            300,
             f"run {len(killed) + 1} started",
             0.25,
         )
