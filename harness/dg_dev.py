@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +63,52 @@ def dagster_process_env(
     return env
 
 
+@dataclass(frozen=True)
+class DgDev:
+    """A running `dg dev`: its base URL, and its process, which leads a process group that
+    holds all of it (webserver, daemon, code server, run workers)."""
+
+    url: str
+    process: subprocess.Popen
+
+    def pause(self) -> None:
+        """Freeze every process of the group (SIGSTOP): a test can then read the instance
+        knowing that nothing moves until `kill`."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused group go on (SIGCONT); nothing happens to one that runs."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGCONT)
+
+    def kill(self) -> None:
+        """Kill every process of the group at once (SIGKILL), as a crash or a power cut
+        would: no process shuts down cleanly, runs in flight die with them."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+
 @contextlib.contextmanager
 def running_dg_dev(
     env: Mapping[str, str], log_file: Path, root: Path = REPO_ROOT, timeout: float = 180
 ) -> Iterator[str]:
-    """Yield the base URL of a `dg dev` started in `root` with `env`, up and answering.
+    """Yield the base URL of a `dg dev` started in `root` with `env`, up and answering
+    (`started_dg_dev`)."""
+    with started_dg_dev(env, log_file, root, timeout) as dev:
+        yield dev.url
+
+
+@contextlib.contextmanager
+def started_dg_dev(
+    env: Mapping[str, str], log_file: Path, root: Path = REPO_ROOT, timeout: float = 180
+) -> Iterator[DgDev]:
+    """Yield a `dg dev` started in `root` with `env`, up and answering.
 
     As `scripts/dev` does, the `warehouse` pool gets the limit of env's target
     (WAREHOUSE_POOL_LIMIT), here through the GraphQL API, before anything is
     launched. The processes run in their own session and are always shut
-    down, politely first, then killed.
+    down, politely first, then killed (a `DgDev.kill` before is fine).
     """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -90,7 +127,7 @@ def running_dg_dev(
         result = graphql(url, SET_POOL_LIMIT, {"pool": POOL, "limit": limit})
         if result["setConcurrencyLimit"] is not True:
             raise AssertionError(f"dg dev did not take the {POOL} pool's limit {limit}: {result}")
-        yield url
+        yield DgDev(url, process)
     finally:
         _stop(process)
 

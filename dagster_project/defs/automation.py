@@ -19,7 +19,9 @@ Two sensors, both running from the start unless AUTOMATION=false
   single_run backfill policy makes them one run. Its runs carry
   `dagster/max_retries`: a failed one is re-executed from its failure up to
   MAX_RETRIES times by Dagster's run retries (run_retries in dagster.yaml),
-  then stays failed with its error.
+  then stays failed with its error. They carry `dagster/max_runtime` too:
+  run monitoring fails one still running after MAX_RUNTIME_SECONDS, which
+  ends a run whose worker died with the whole `dg dev` (docs/automation.md).
 """
 
 import dagster as dg
@@ -41,6 +43,14 @@ DATA_VERSION_TAG = "dagster/data_version"
 # How many times Dagster's run retries (run_retries in dagster_home/dagster.yaml)
 # re-execute a failed automated run from its failure before it stays failed.
 MAX_RETRIES = 2
+# How long an automated run may run before run monitoring (run_monitoring in
+# dagster.yaml) fails it, and run retries retry it. An automated run builds
+# the lookback's months, seconds to minutes on every target; an hour is far
+# past that. With the default run launcher a run whose worker died with the
+# whole `dg dev` (a crash) stays Started after the restart, since nothing
+# can check its worker: this limit is what ends it, so no request is lost
+# for good, and the models it blocks (`~in_progress`) run again.
+MAX_RUNTIME_SECONDS = 3600
 
 
 def _status() -> dg.DefaultSensorStatus:
@@ -103,7 +113,10 @@ automation = dg.AutomationConditionSensorDefinition(
     ),
     default_status=_status(),
     minimum_interval_seconds=settings.automation_interval_seconds(),
-    run_tags={"dagster/max_retries": str(MAX_RETRIES)},
+    run_tags={
+        "dagster/max_retries": str(MAX_RETRIES),
+        "dagster/max_runtime": str(MAX_RUNTIME_SECONDS),
+    },
     description=(
         "Evaluates every dbt model's automation condition: what runs by itself "
         "(docs/automation.md)."

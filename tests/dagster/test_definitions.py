@@ -199,12 +199,13 @@ def test_automation_off_stops_both_sensors() -> None:
 
 
 def test_automated_runs_are_retried_with_a_bound() -> None:
-    """The automation sensor's runs carry dagster/max_retries; both instance configs turn
-    Dagster's run retries on (0 for runs launched by hand) and run monitoring, which
-    fails a run whose worker died with `dg dev`, so its retry runs."""
+    """The automation sensor's runs carry dagster/max_retries and dagster/max_runtime; both
+    instance configs turn Dagster's run retries on (0 for runs launched by hand) and run
+    monitoring, which fails an automated run past its max runtime (one whose worker died
+    with the whole `dg dev`), so its retry runs."""
     sensor = defs.get_sensor_def("automation")
     assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
-    assert sensor.run_tags == {"dagster/max_retries": "2"}
+    assert sensor.run_tags == {"dagster/max_retries": "2", "dagster/max_runtime": "3600"}
     for config in ("dagster.yaml", "postgres/dagster.yaml"):
         settings = yaml.safe_load((REPO_ROOT / "dagster_home" / config).read_text())
         assert settings["run_retries"] == {
@@ -213,3 +214,5 @@ def test_automated_runs_are_retried_with_a_bound() -> None:
             "retry_on_asset_or_op_failure": True,
         }, config
         assert settings["run_monitoring"]["enabled"] is True, config
+        # A killed run's pool slot is freed, so its retry can start.
+        assert settings["run_monitoring"]["free_slots_after_run_end_seconds"] > 0, config

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster_project.lib.project import DBT_PROJECT_DIR, REPO_ROOT
 from dagster_project.lib.warehouse import warehouse
-from harness.dg_dev import BIN, dagster_process_env, new_dagster_home, running_dg_dev
+from harness.dg_dev import BIN, DgDev, dagster_process_env, new_dagster_home, started_dg_dev
 from tests.support.dbt import dbt_env, manifest_adapter
 from tests.support.warehouse import TestWarehouse
 
@@ -46,7 +46,24 @@ def running_dagster_dev(
     root: Path | None = None,
     automation: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """Yield the base URL of a `dg dev` on `db` with this home (and storage).
+    """The base URL of a `dg dev` on `db` with this home and storage (`started_dagster_dev`)."""
+    with started_dagster_dev(
+        dagster_home, db, log_file, storage_url, timeout, root, automation
+    ) as dev:
+        yield dev.url
+
+
+@contextlib.contextmanager
+def started_dagster_dev(
+    dagster_home: Path,
+    db: TestWarehouse,
+    log_file: Path,
+    storage_url: str | None = None,
+    timeout: float = 180,
+    root: Path | None = None,
+    automation: Mapping[str, str] | None = None,
+) -> Iterator[DgDev]:
+    """Yield a `dg dev` on `db` with this home (and storage), up and answering.
 
     `dg dev` runs in `root`: the repository, or a copy of it (`repository_copy`)
     for a test that edits the project. On a target other than the one the
@@ -55,7 +72,8 @@ def running_dagster_dev(
     rewritten under them. As `scripts/dev` does, the dbt manifest is written
     for the target (in a copy) and the `warehouse` pool gets the target's
     limit (harness/dg_dev.py). Automation runs only if `automation` gives its
-    settings (`dagster_env`).
+    settings (`dagster_env`). A test can kill it hard (`DgDev.kill`) and start
+    another on the same home.
     """
     new_dagster_home(dagster_home, storage_url)
     env = dagster_env(dagster_home, db, storage_url, automation)
@@ -65,8 +83,8 @@ def running_dagster_dev(
     if root is not None and root != REPO_ROOT:
         env["PYTHONPATH"] = str(root)  # its dagster_project, not the installed one
         _prepare_manifest(env, root)
-    with _one_at_a_time(), running_dg_dev(env, log_file, root or REPO_ROOT, timeout) as url:
-        yield url
+    with _one_at_a_time(), started_dg_dev(env, log_file, root or REPO_ROOT, timeout) as dev:
+        yield dev
 
 
 def repository_copy(folder: Path) -> Path:
