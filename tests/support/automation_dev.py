@@ -21,7 +21,7 @@ import dagster as dg
 
 from dagster_project.lib.generator import RAW_TABLES
 from dagster_project.lib.warehouse import warehouse
-from harness.dg_dev import graphql
+from harness.dg_dev import LOCATION, graphql
 from tests.support.dbt import dbt_vars, run_dbt
 from tests.support.warehouse import TestWarehouse
 
@@ -51,9 +51,6 @@ query Ticks($selector: SensorSelector!) {
   }
 }
 """
-LOCATION = (
-    "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
-)
 
 
 def instance_of(home: Path, env: Mapping[str, str]) -> dg.DagsterInstance:
