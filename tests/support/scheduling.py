@@ -1,9 +1,9 @@
 """How pytest-xdist shares the tests out: three groups, each on one worker, the rest as they come.
 
 The `dg dev` tests (tests/ui/) are one group: they take turns anyway (one
-`dg dev` at a time, tests/support/dagster_dev.py), so on two workers the
-second one to reach them would wait for the lock with nothing to do. As a
-group they run one after another on one worker while the other runs the rest.
+`dg dev` at a time, tests/support/dagster_dev.py), so a second worker to
+reach them would wait for the lock with nothing to do. As a group they run
+one after another on one worker while the others run the rest.
 
 Two Spark groups: the local-session cases (`spark`) and the cluster cases
 (`spark_thrift`). The cluster cases need no shared Java process, but one
