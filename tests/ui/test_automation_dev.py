@@ -26,6 +26,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy.exc
 
 from dagster_project.defs.partitions import monthly_partitions
 from harness.dg_dev import DgDev, new_dagster_home
@@ -132,7 +133,12 @@ def kill_while_pending(dev: DgDev, instance: dg.DagsterInstance, inserted: dt.da
     while time.monotonic() < deadline:
         if pending_only(instance, inserted):
             dev.pause()
-            pending = pending_only(instance, inserted)
+            try:
+                pending = pending_only(instance, inserted)
+            except sqlalchemy.exc.OperationalError:
+                # SQLite: a process frozen inside a write holds the database
+                # ("database is locked"); let it finish and look again.
+                pending = None
             if pending:
                 dev.kill()
                 return pending
