@@ -1,8 +1,14 @@
 """The dbt CLI of this virtual environment, run against a test's own database.
 
-`run_dbt` runs a `dbt` process; on Spark, whose worker's one Java process
-holds the metastore, it runs dbt in this process instead (`run_dbt_here`),
-as the `dbt` command would.
+`run_dbt` runs a dbt command in this process (`run_dbt_here`): dbt's own
+programmatic entry point, `dbtRunner`, takes the same arguments through the
+same click commands as the `dbt` executable and gives the same exit codes and
+log lines. A `dbt` process would cost each command about 2 s of CPU for
+Python and dbt's imports before dbt does anything, hundreds of times in the
+suite on CI's two cores; and on Spark the worker's one Java process holds the
+metastore, so no second process could open it. `run_dbt(..., process=True)`
+runs the `dbt` executable, for a test about the process itself; the tests
+that run dbt concurrently or kill it start their own processes.
 """
 
 from __future__ import annotations
@@ -37,19 +43,21 @@ def dbt_env(db: TestWarehouse) -> dict[str, str]:
 
 
 def run_dbt(
-    args: list[str], db: TestWarehouse, *, cwd: Path = DBT_PROJECT_DIR, check: bool = True
+    args: list[str],
+    db: TestWarehouse,
+    *,
+    cwd: Path = DBT_PROJECT_DIR,
+    check: bool = True,
+    process: bool = False,
 ) -> subprocess.CompletedProcess[str] | DbtResult:
-    """`dbt <args>` against `db`; fails the test with dbt's output unless `check=False`.
-
-    A `dbt` process, except on Spark: there the worker's own Java process holds
-    the metastore, so dbt runs in this process (`run_dbt_here`).
-    """
-    if db.adapter == "spark":
-        result: subprocess.CompletedProcess[str] | DbtResult = run_dbt_here(args, dbt_env(db), cwd)
-    else:
-        result = subprocess.run(
+    """`dbt <args>` against `db`, in this process unless `process` (never on Spark); fails
+    the test with dbt's output unless `check=False`."""
+    if process and db.adapter != "spark":
+        result: subprocess.CompletedProcess[str] | DbtResult = subprocess.run(
             [str(DBT), *args], cwd=cwd, env=dbt_env(db), capture_output=True, text=True, timeout=300
         )
+    else:
+        result = run_dbt_here(args, dbt_env(db), cwd)
     if check and result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
@@ -95,7 +103,8 @@ def run_dbt_here(args: list[str], env: dict[str, str], cwd: Path) -> DbtResult:
             result = dbtRunner().invoke(args)
         finally:
             stop_capture_stdout_logs()
-            # A dbt process ends its Spark session when it exits.
+            # A dbt process lets go of the warehouse when it exits (the DuckDB
+            # file, the Spark session): so must this command.
             release_dbt_resources(env)
     if result.success:
         returncode = 0
