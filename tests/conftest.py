@@ -155,7 +155,7 @@ def _in_quick_tier(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadgroup`: the `dg dev` tests on one worker, and each Spark group on one.
+    """`--dist loadgroup`: each Spark group on one worker, every other test singly.
 
     xdist's own `xdist_group` marker is lost on pytest 9.2; why, and what
     this does instead: tests/support/scheduling.py. Another --dist: xdist's.

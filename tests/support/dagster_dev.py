@@ -7,10 +7,8 @@ the benchmark; this module points it at a `TestWarehouse`.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -83,7 +81,7 @@ def started_dagster_dev(
     if root is not None and root != REPO_ROOT:
         env["PYTHONPATH"] = str(root)  # its dagster_project, not the installed one
         _prepare_manifest(env, root)
-    with _one_at_a_time(), started_dg_dev(env, log_file, root or REPO_ROOT, timeout) as dev:
+    with started_dg_dev(env, log_file, root or REPO_ROOT, timeout) as dev:
         yield dev
 
 
@@ -105,17 +103,6 @@ def repository_copy(folder: Path) -> Path:
         ignore=shutil.ignore_patterns("target", "logs"),
     )
     return folder
-
-
-@contextlib.contextmanager
-def _one_at_a_time() -> Iterator[None]:
-    """The test workers take turns, as they did when every `dg dev` shared one
-    manifest: the suite's wall time on CI's two cores was measured that way, and
-    two UI servers with their daemons and run workers would share those cores."""
-    lock_file = Path(tempfile.gettempdir()) / "jaffle-shop-dg-dev.lock"
-    with open(lock_file, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 def _prepare_manifest(env: dict[str, str], root: Path) -> None:

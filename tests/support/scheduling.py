@@ -1,9 +1,4 @@
-"""How pytest-xdist shares the tests out: three groups, each on one worker, the rest as they come.
-
-The `dg dev` tests (tests/ui/) are one group: they take turns anyway (one
-`dg dev` at a time, tests/support/dagster_dev.py), so a second worker to
-reach them would wait for the lock with nothing to do. As a group they run
-one after another on one worker while the others run the rest.
+"""How pytest-xdist shares the tests out: each Spark group on one worker, the rest singly.
 
 Two Spark groups: the local-session cases (`spark`) and the cluster cases
 (`spark_thrift`). The cluster cases need no shared Java process, but one
@@ -11,6 +6,11 @@ worker running them all starts one cluster (about 1.9 GB, 25-40 s) and builds
 one template, where two workers would start and build two; the two groups
 land on different workers, so the local session and the cluster run side by
 side.
+
+The `dg dev` tests (tests/ui/) are not a group: each has its own `dg dev`,
+home and ports, and most of their time is waiting for Dagster's daemons (the
+backfill daemon's 30 s loop, sensor ticks), so one on each worker overlaps
+those waits with the other tests' work.
 
 Each worker that reaches a Spark test starts a Java process and builds its own
 Spark template (the raw tables and every unpartitioned model: minutes), so
@@ -55,15 +55,9 @@ def is_spark_case(nodeid: str) -> bool:
     return spark_group(nodeid) is not None
 
 
-# The tests that start a real `dg dev`: one group.
-DG_DEV_TESTS = "tests/ui/"
-
-
 class GroupsOnOneWorker(LoadGroupScheduling):
-    """xdist's loadgroup scheduling with three groups: the `dg dev` tests, the local Spark
-    cases, the cluster cases."""
+    """xdist's loadgroup scheduling with two groups: the local Spark cases, the cluster
+    cases."""
 
     def _split_scope(self, nodeid: str) -> str:
-        if nodeid.startswith(DG_DEV_TESTS):
-            return DG_DEV_TESTS
         return spark_group(nodeid) or nodeid

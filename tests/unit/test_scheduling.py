@@ -1,5 +1,5 @@
-"""The xdist scheduler's grouping: the `dg dev` tests one group, the local Spark cases
-another, the cluster cases a third, every other test its own."""
+"""The xdist scheduler's grouping: the local Spark cases one group, the cluster cases
+another, every other test its own (the `dg dev` tests too)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,6 @@ def test_the_spark_cases_share_one_scope_and_the_others_have_their_own() -> None
         "spark_thrift",
         "t.py::a[duckdb]",
         "t.py::c",
-        "tests/ui/",
-        "tests/ui/",
+        "tests/ui/test_browser.py::t[duckdb]",
+        "tests/ui/test_x.py::u[postgres]",
     ]
