@@ -23,7 +23,8 @@ from tests.support.microbatch import (
 from tests.support.warehouse import TestWarehouse
 
 # The core semantics: on DuckDB and on a real PostgreSQL server; those marked
-# `spark(session=False)` on the Spark cluster too.
+# `spark(session=False)` on the Spark cluster too, and the two models'
+# equality (`spark`) on local Spark in the session as well.
 pytestmark = pytest.mark.every_warehouse
 
 MARCH = dt.date(2018, 3, 1)
@@ -63,7 +64,7 @@ def test_a_run_writes_only_its_months(db: TestWarehouse) -> None:
     assert all(row["order_count"] == -1 for row in others.values())
 
 
-@pytest.mark.spark(session=False)
+@pytest.mark.spark  # on every target: the local session too
 def test_the_two_models_are_equal_month_by_month(db: TestWarehouse) -> None:
     """Across the end of the data (2019-12): months with orders and months of zeros."""
     run_dbt(
