@@ -45,7 +45,7 @@ from harness.postgres_server import PostgresServer, postgres_bin_dir, running_po
 from harness.spark import spark_missing
 from scripts.spark_cluster import Cluster
 from tests.support.dbt import run_dbt
-from tests.support.scheduling import GroupsOnOneWorker, is_spark_case
+from tests.support.scheduling import GroupsOnOneWorker, run_order
 from tests.support.spark import SparkMetastore
 from tests.support.spark_thrift import running_cluster
 from tests.support.warehouse import ADAPTERS, SPARK, SPARK_THRIFT, TestWarehouse, empty_warehouse
@@ -121,24 +121,13 @@ _LONG = ("e2e", "browser", "slow")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With --quick, keep only the quick tier; then start the longest tests first,
-    then the Spark cases, so the short ones fill in.
-
-    xdist hands out this order a test at a time (the Spark cases as one
-    group, tests/support/scheduling.py): with the long tests first, no worker
-    is left running one alone at the end while the other has nothing to do.
-    Every worker sorts the same way, as xdist requires.
-    """
-
+    """With --quick, keep only the quick tier; then the order xdist hands the tests out
+    in (tests/support/scheduling.py): the long tests first, then the Spark cases, so
+    the short ones fill in, and the `dg dev` tests spread through them."""
     if config.getoption("quick"):
         config.hook.pytest_deselected(items=[i for i in items if not _in_quick_tier(i)])
         items[:] = [i for i in items if _in_quick_tier(i)]
-
-    def order(item: pytest.Item) -> tuple[bool, bool]:
-        long = any(item.get_closest_marker(m) for m in _LONG)
-        return not long, not is_spark_case(item.nodeid)
-
-    items.sort(key=order)
+    items[:] = run_order(items, lambda item: any(item.get_closest_marker(m) for m in _LONG))
 
 
 _UNIT = Path(__file__).parent / "unit"

@@ -8,9 +8,11 @@ land on different workers, so the local session and the cluster run side by
 side.
 
 The `dg dev` tests (tests/ui/) are not a group: each has its own `dg dev`,
-home and ports, and most of their time is waiting for Dagster's daemons (the
-backfill daemon's 30 s loop, sensor ticks), so one on each worker overlaps
-those waits with the other tests' work.
+home and ports. Most of their time is waiting for Dagster's daemons (the
+backfill daemon's 30 s loop, sensor ticks, run monitoring), so `run_order`
+spreads them out: with one worker more than there are cores (pyproject's
+`-n 3`), about one worker at a time waits in a `dg dev` test while the
+others keep the cores busy.
 
 Each worker that reaches a Spark test starts a Java process and builds its own
 Spark template (the raw tables and every unpartitioned model: minutes), so
@@ -37,6 +39,9 @@ so a worker's queue is never more than a few short tests behind the other's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from xdist.scheduler import LoadGroupScheduling
 
 from tests.support.warehouse import SPARK, SPARK_THRIFT
@@ -53,6 +58,36 @@ def spark_group(nodeid: str) -> str | None:
 def is_spark_case(nodeid: str) -> bool:
     """Whether a test id is a Spark case, on the local session or on the cluster."""
     return spark_group(nodeid) is not None
+
+
+# The tests that start a real `dg dev`.
+DG_DEV_TESTS = "tests/ui/"
+
+
+def run_order(
+    items: list[pytest.Item], is_long: Callable[[pytest.Item], bool]
+) -> list[pytest.Item]:
+    """The order xdist hands the tests out in: the other long tests (`is_long`) first,
+    then the Spark cases, then the rest; and the `dg dev` tests, as collected, spread
+    evenly through the first two thirds of that order.
+
+    A `dg dev` test is minutes of mostly waiting: spread out, they overlap
+    the other tests' work rather than each other's waits, and the last one
+    starts two thirds of the way through, so no worker runs one alone at
+    the end. The same for every worker, as xdist requires.
+    """
+    waiting = [item for item in items if item.nodeid.startswith(DG_DEV_TESTS)]
+    others = [item for item in items if not item.nodeid.startswith(DG_DEV_TESTS)]
+    others.sort(key=lambda item: (not is_long(item), not is_spark_case(item.nodeid)))
+    if not waiting:
+        return others
+    step = max(1, len(others) * 2 // 3 // len(waiting))
+    ordered = []
+    for index, item in enumerate(others):
+        if index % step == 0 and waiting:
+            ordered.append(waiting.pop(0))
+        ordered.append(item)
+    return ordered + waiting
 
 
 class GroupsOnOneWorker(LoadGroupScheduling):
