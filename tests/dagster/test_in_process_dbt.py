@@ -194,9 +194,17 @@ def test_an_interrupt_stops_dbt_inside_its_statement(spin_project: Path) -> None
     assert not invocation.is_successful()
 
 
+# The child takes SIGINT as a terminal's process does (KeyboardInterrupt): a
+# process started from a background job inherits SIGINT ignored, and Python
+# then installs no handler, so a suite started in the background (nohup ... &)
+# would have a child that never sees the Ctrl-C. Dagster's run worker installs
+# its own handler too (`capture_interrupts`, dagster/_cli/api.py).
 CTRL_C = """
+import signal
 import sys
 from pathlib import Path
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from dagster_project.lib.in_process_dbt.resource import InProcessDbtCliResource
 
 project = Path(sys.argv[1])
