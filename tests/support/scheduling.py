@@ -32,9 +32,9 @@ So `--dist loadgroup` (pyproject's addopts) gets this scheduler instead
 group read from the test id the controller does see, the `spark` parameter
 that `pytest_generate_tests` gives `adapter`. Every other test is a
 group of one, handed to whichever worker has two or fewer tests left, in
-the collection's order (`--no-loadscope-reorder`: conftest's order, the long
-tests first and the Spark group right after them). Nothing is stolen back,
-so a worker's queue is never more than a few short tests behind the other's.
+the collection's order (`--no-loadscope-reorder`: conftest's order,
+`run_order`). Nothing is stolen back, so a worker's queue is never more than
+a few short tests behind the others'.
 """
 
 from __future__ import annotations
